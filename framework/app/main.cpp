@@ -1,0 +1,253 @@
+// sgm: the command-line host. Subcommands list, describe, validate, run; `sgm CMD --help`.
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "sgm/host/describe.hpp"
+#include "sgm/host/executor.hpp"
+#include "sgm/host/pipeline.hpp"
+#include "sgm/host/registry.hpp"
+#include "sgm/host/runner.hpp"
+#include "sgm/host/suggest.hpp"
+
+namespace po = boost::program_options;
+using namespace sgm;
+using namespace sgm::host;
+
+namespace {
+
+// Exit codes: 0 success, 1 a run failed, 2 bad usage or invalid input.
+constexpr int kRunFailed = 1;
+constexpr int kBadInput = 2;
+
+const char* kOverview = R"(sgm - score-based generative models as plugins
+
+Usage: sgm [--plugin-path DIR]... COMMAND [ARGS] [--help]
+
+Commands:
+  list [KIND]        list components (KIND: dataset, sde, score, integrator, metric)
+  describe NAME      parameters, defaults, ranges and an example of a component
+  validate FILE      check a pipeline against the plugins' schemas; runs nothing
+  run FILE           run a pipeline: dataset -> sample -> evaluate -> write
+
+Plugins are searched in --plugin-path directories, then $SGM_PLUGIN_PATH (':'-separated),
+then next to the binary (build tree) and in the install tree.
+Run `sgm COMMAND --help` for a command's options.
+)";
+
+struct Global {
+  std::vector<std::string> plugin_paths;
+};
+
+void load_plugins(ComponentRegistry& r, const Global& g) {
+  for (const auto& p : g.plugin_paths) r.load_directory(p);
+  for (const auto& d : default_plugin_directories()) r.load_directory(d);
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+void usage(const std::string& synopsis, const po::options_description& opts) {
+  std::cout << "Usage: " << synopsis << "\n\n" << opts << "\n";
+}
+
+int cmd_list(const std::vector<std::string>& args, const Global& g) {
+  po::options_description opts("Options of `sgm list`");
+  opts.add_options()("help,h", "show this help")("json", "machine-readable output with parameters")(
+      "broken", "list plugin libraries that failed to load, with the reason")(
+      "kind", po::value<std::string>(), "only this kind");
+  po::positional_options_description pos;
+  pos.add("kind", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    usage("sgm list [KIND] [--json] [--broken]", opts);
+    return 0;
+  }
+  ComponentRegistry r;
+  load_plugins(r, g);
+  if (vm.count("broken")) {
+    std::cout << broken_text(r);
+    return 0;
+  }
+  std::optional<ComponentKind> kind;
+  if (vm.count("kind")) kind = parse_kind(vm["kind"].as<std::string>());
+  std::cout << (vm.count("json") ? list_json(r, kind) : list_text(r, kind));
+  return 0;
+}
+
+int cmd_describe(const std::vector<std::string>& args, const Global& g) {
+  po::options_description opts("Options of `sgm describe`");
+  opts.add_options()("help,h", "show this help")("name", po::value<std::string>(),
+                                                 "component name, or 'run' / 'output'")(
+      "kind", po::value<std::string>(), "kind, when a name exists in several kinds");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("name")) {
+    usage("sgm describe NAME [--kind KIND]", opts);
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  const std::string name = vm["name"].as<std::string>();
+  if (name == "run" || name == "output") {
+    std::cout << describe_text(name == "run" ? run_spec() : output_spec(), "host table", "", "");
+    return 0;
+  }
+  ComponentRegistry r;
+  load_plugins(r, g);
+  std::optional<ComponentKind> kind;
+  if (vm.count("kind")) kind = parse_kind(vm["kind"].as<std::string>());
+  int found = 0;
+  std::vector<std::string> all_names;
+  for (const Component* c : r.all()) {
+    all_names.push_back(c->info.spec.name());
+    if (c->info.spec.name() != name || (kind && *kind != c->info.kind)) continue;
+    std::cout << (found++ ? "\n" : "")
+              << describe_text(c->info.spec, to_string(c->info.kind), c->file, c->plugin_version);
+  }
+  if (!found) {
+    std::cerr << fmt::format("sgm describe: unknown component '{}'{}; `sgm list` shows them all\n",
+                             name, did_you_mean(name, all_names));
+    return kBadInput;
+  }
+  return 0;
+}
+
+void add_pipeline_options(po::options_description& opts) {
+  opts.add_options()("help,h", "show this help")("file", po::value<std::string>(), "pipeline file")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override a value: --set sample.steps=100, --set sde.plugin=ve (repeatable)")(
+      "seed", po::value<std::uint64_t>(), "run seed (same as --set run.seed=S)");
+}
+
+std::vector<std::string> overrides_of(const po::variables_map& vm) {
+  std::vector<std::string> o;
+  if (vm.count("set")) o = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) o.push_back(fmt::format("run.seed={}", vm["seed"].as<std::uint64_t>()));
+  return o;
+}
+
+int cmd_validate(const std::vector<std::string>& args, const Global& g) {
+  po::options_description opts("Options of `sgm validate`");
+  add_pipeline_options(opts);
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("file")) {
+    usage("sgm validate FILE [--set table.key=value]...", opts);
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  ComponentRegistry r;
+  load_plugins(r, g);
+  const Pipeline p = load_pipeline(vm["file"].as<std::string>(), overrides_of(vm), r);
+  TbbExecutor ex;
+  build_components(p, r, ex);  // constructors check how the stages fit together
+  std::cout << fmt::format("{}: ok (dataset {}, sde {}, score {}, sample {}, {} metric{})\n",
+                           p.file, p.dataset->plugin, p.sde->plugin,
+                           p.score ? p.score->plugin : "-", p.sample->plugin, p.metrics.size(),
+                           p.metrics.size() == 1 ? "" : "s");
+  return 0;
+}
+
+int cmd_run(const std::vector<std::string>& args, const Global& g) {
+  po::options_description opts("Options of `sgm run`");
+  add_pipeline_options(opts);
+  opts.add_options()("threads,j", po::value<int>()->default_value(0),
+                     "worker threads (0: all cores); results are identical for any value")(
+      "out,o", po::value<std::string>(), "run directory (default runs/<pipeline>-<time>)")(
+      "force", "allow --out to name a directory that already holds a run")(
+      "quiet,q", "no progress or log on stderr");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("file")) {
+    usage("sgm run FILE [--set table.key=value]... [--threads N] [--out DIR] [--seed S]", opts);
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  ComponentRegistry r;
+  load_plugins(r, g);
+  const Pipeline p = load_pipeline(vm["file"].as<std::string>(), overrides_of(vm), r);
+  RunOptions o;
+  o.threads = vm["threads"].as<int>();
+  if (o.threads < 0) throw po::error("--threads must be >= 0");
+  if (vm.count("out")) o.out = vm["out"].as<std::string>();
+  o.force = vm.count("force") > 0;
+  o.quiet = vm.count("quiet") > 0;
+  try {
+    const RunResult res = run_pipeline(p, r, o);
+    if (o.quiet) std::cout << res.dir.string() << "\n";
+  } catch (const PipelineError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::cerr << "sgm run: error: " << e.what() << "\n";
+    return kRunFailed;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Global g;
+  // Global options come before the command.
+  std::size_t i = 0;
+  while (i < args.size() && args[i].rfind("-", 0) == 0) {
+    const std::string a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kOverview;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "sgm " << SGM_VERSION_STRING << " (" << SGM_ABI_FINGERPRINT << ")\n";
+      return 0;
+    }
+    if (a == "--plugin-path" && i + 1 < args.size()) {
+      g.plugin_paths.push_back(args[i + 1]);
+      i += 2;
+      continue;
+    }
+    if (a.rfind("--plugin-path=", 0) == 0) {
+      g.plugin_paths.push_back(a.substr(14));
+      ++i;
+      continue;
+    }
+    std::cerr << "sgm: unknown option '" << a << "'\n\n" << kOverview;
+    return kBadInput;
+  }
+  if (i == args.size()) {
+    std::cerr << kOverview;
+    return kBadInput;
+  }
+  const std::string cmd = args[i];
+  const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  try {
+    if (cmd == "list") return cmd_list(rest, g);
+    if (cmd == "describe") return cmd_describe(rest, g);
+    if (cmd == "validate") return cmd_validate(rest, g);
+    if (cmd == "run") return cmd_run(rest, g);
+    std::cerr << fmt::format("sgm: unknown command '{}'{}\n\n{}", cmd,
+                             did_you_mean(cmd, {"list", "describe", "validate", "run"}), kOverview);
+    return kBadInput;
+  } catch (const po::error& e) {
+    std::cerr << "sgm " << cmd << ": " << e.what() << " (see `sgm " << cmd << " --help`)\n";
+    return kBadInput;
+  } catch (const PipelineError& e) {
+    for (const auto& line : e.problems()) std::cerr << line << "\n";
+    std::cerr << fmt::format("sgm {}: {} problem{}; nothing was run\n", cmd, e.problems().size(),
+                             e.problems().size() == 1 ? "" : "s");
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "sgm " << cmd << ": error: " << e.what() << "\n";
+    return kRunFailed;
+  }
+}

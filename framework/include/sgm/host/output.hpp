@@ -1,0 +1,43 @@
+// output.hpp: files of a run directory. Every file is written to a temporary name and renamed
+// into place, so a crash never leaves a half-written result and never clobbers a complete one.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sgm/types.hpp>
+
+namespace sgm::host {
+
+/// Write `content` to `path` atomically (temporary file in the same directory, then rename).
+void write_atomic(const std::filesystem::path& path, const std::string& content);
+
+/// Samples as CSV: a header x0,x1,... then one row per particle, 17 significant digits.
+std::string to_csv(CRef samples);
+/// Samples as a NumPy .npy file (version 1.0, '<f8', C order).
+std::string to_npy(CRef samples);
+/// Read a 2-D float64 .npy file. \throws Error with the byte offset of the problem.
+Matrix read_npy(const std::filesystem::path& path);
+
+/// A minimal JSON writer with correct escaping; non-finite numbers become null.
+class JsonWriter {
+ public:
+  JsonWriter& begin_object(const std::string& key = "");
+  JsonWriter& end_object();
+  JsonWriter& value(const std::string& key, double v);
+  JsonWriter& value(const std::string& key, std::int64_t v);
+  JsonWriter& value(const std::string& key, const std::string& v);
+  std::string str() const { return out_ + "\n"; }
+
+ private:
+  void key_prefix(const std::string& key);
+  void newline_indent();
+  std::string out_;
+  std::vector<bool> first_;  // per open object: no member written yet
+};
+
+std::string json_escape(const std::string& s);
+
+}  // namespace sgm::host

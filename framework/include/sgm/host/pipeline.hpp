@@ -1,0 +1,79 @@
+// pipeline.hpp: TOML pipeline files. A pipeline names a plugin per stage and its parameters:
+//
+//   [run]            seed, particles, ...        (host settings, see run_spec())
+//   [dataset]        plugin = "gmm", ...
+//   [sde]            plugin = "vp", ...
+//   [score]          plugin = "analytic_gmm"
+//   [sample]         plugin = "euler_maruyama", steps = 1000
+//   [evaluate.sw]    plugin = "sliced_wasserstein"   (one sub-table per metric, any label)
+//   [output]         csv = true, npy = true
+//
+// Everything is validated against the plugins' schemas before anything runs; every problem is
+// reported as "file:line:col: [table].key: message", all of them at once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include <sgm/params.hpp>
+
+#include "sgm/host/registry.hpp"
+
+namespace sgm::host {
+
+/// Where something was written: "file:line:col", or the command line for --set overrides.
+struct Location {
+  std::string file;
+  std::uint32_t line = 0, column = 0;
+  std::string str() const;
+};
+
+/// One plugin stage: which plugin fills it, with its validated parameters.
+struct StageConfig {
+  std::string table;  // "sde", "evaluate.sw"
+  ComponentKind kind = ComponentKind::dataset;
+  std::string plugin;
+  Location location;  // of the table header
+  Params params;
+};
+
+/// All the problems found in a pipeline, one "location: message" per line.
+class PipelineError : public Error {
+ public:
+  explicit PipelineError(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+struct Pipeline {
+  std::string file;
+  Params run;     // validated against run_spec()
+  Params output;  // validated against output_spec()
+  std::optional<StageConfig> dataset, sde, score, sample;
+  std::vector<StageConfig> metrics;  // in file order of [evaluate.*]
+
+  std::uint64_t seed() const { return static_cast<std::uint64_t>(run.get<std::int64_t>("seed")); }
+  /// The pipeline with every default filled in, as TOML text (written to a run directory).
+  std::string resolved_toml() const;
+};
+
+/// Host settings of [run] and [output], described like a plugin's parameters.
+const ParamSpec& run_spec();
+const ParamSpec& output_spec();
+
+/// Parse and validate. `overrides` are "table.key=value" (values in TOML syntax; a bare word is
+/// a string). \throws PipelineError listing every problem.
+Pipeline load_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                       const ComponentRegistry& registry);
+Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
+                        const std::vector<std::string>& overrides,
+                        const ComponentRegistry& registry);
+
+}  // namespace sgm::host

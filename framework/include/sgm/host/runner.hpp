@@ -1,0 +1,66 @@
+// runner.hpp: building a pipeline's components and running its stages
+// dataset -> sample -> evaluate -> write.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sgm/sgm.hpp>
+
+#include "sgm/host/pipeline.hpp"
+#include "sgm/host/registry.hpp"
+
+namespace sgm::host {
+
+/// The live components of a pipeline.
+struct Components {
+  std::shared_ptr<Dataset> dataset;
+  std::shared_ptr<ForwardSde> sde;
+  std::shared_ptr<ScoreModel> score;
+  std::shared_ptr<Integrator> integrator;
+  std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;  // (label, metric)
+};
+
+/// Construct every stage in order (dataset, sde, score, integrator, metrics), checking that
+/// they fit together. \throws PipelineError naming the stage's location in the file.
+Components build_components(const Pipeline& p, const ComponentRegistry& registry,
+                            const Executor& executor);
+
+/// Generate `particles` samples in data space with the pipeline's integrator. Rows are split
+/// into chunks of `chunk` over the executor; the result does not depend on the thread count.
+struct SampleResult {
+  Matrix samples;
+  IntegrationStats stats;
+  double seconds = 0;
+};
+SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
+                              Eigen::Index chunk, const Executor& executor, Progress& progress);
+
+/// Draw n dataset samples from stream `stream` in parallel chunks.
+Matrix sample_dataset(const Dataset& d, std::uint64_t seed, std::uint32_t stream, Eigen::Index n,
+                      Eigen::Index chunk, const Executor& executor);
+
+struct RunOptions {
+  std::optional<std::filesystem::path> out;  // run directory; default runs/<stem>-<time>
+  int threads = 0;                           // 0: all cores
+  bool quiet = false;                        // no progress or log lines on stderr
+  bool force = false;                        // allow an --out directory that holds a run
+};
+
+struct RunResult {
+  std::filesystem::path dir;
+  Matrix samples;
+  std::vector<std::pair<std::string, double>> metrics;   // "label.name" -> value
+  std::vector<std::pair<std::string, double>> baseline;  // same, data vs data
+  IntegrationStats stats;
+  double sample_seconds = 0;
+};
+
+/// Run a validated pipeline and write its run directory.
+RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o);
+
+}  // namespace sgm::host

@@ -1,0 +1,161 @@
+#include "sgm/host/output.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <sgm/error.hpp>
+
+namespace sgm::host {
+
+namespace fs = std::filesystem;
+
+void write_atomic(const fs::path& path, const std::string& content) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(fmt::format("{}: cannot open for writing", tmp.string()));
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) throw Error(fmt::format("{}: write failed (disk full?)", tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
+}
+
+std::string to_csv(CRef samples) {
+  std::string s;
+  for (Eigen::Index j = 0; j < samples.cols(); ++j) s += fmt::format("{}x{}", j ? "," : "", j);
+  s += '\n';
+  for (Eigen::Index i = 0; i < samples.rows(); ++i) {
+    for (Eigen::Index j = 0; j < samples.cols(); ++j)
+      s += fmt::format("{}{:.17g}", j ? "," : "", samples(i, j));
+    s += '\n';
+  }
+  return s;
+}
+
+std::string to_npy(CRef samples) {
+  std::string header = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}",
+                                   samples.rows(), samples.cols());
+  // magic(6) + version(2) + header length(2) + header, padded with spaces to a multiple of 64
+  const std::size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  const auto len = static_cast<std::uint16_t>(header.size());
+  out += static_cast<char>(len & 0xff);
+  out += static_cast<char>(len >> 8);
+  out += header;
+  const Matrix m = samples;  // row-major, contiguous
+  out.append(reinterpret_cast<const char*>(m.data()),
+             static_cast<std::size_t>(m.size()) * sizeof(double));
+  return out;
+}
+
+Matrix read_npy(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string b = ss.str();
+  auto fail = [&](std::size_t offset, const std::string& why) {
+    return Error(fmt::format("{}: byte {}: {}", path.string(), offset, why));
+  };
+  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0) throw fail(0, "not a .npy file");
+  if (b[6] != 1) throw fail(6, "unsupported .npy version (only 1.0)");
+  const std::size_t hlen = static_cast<unsigned char>(b[8]) | (static_cast<unsigned char>(b[9]) << 8);
+  if (10 + hlen > b.size()) throw fail(8, "header length runs past the end of the file");
+  const std::string header = b.substr(10, hlen);
+  if (header.find("'descr': '<f8'") == std::string::npos) throw fail(10, "dtype is not '<f8'");
+  if (header.find("'fortran_order': False") == std::string::npos)
+    throw fail(10, "Fortran order is not supported");
+  const auto sp = header.find("'shape': (");
+  if (sp == std::string::npos) throw fail(10, "no shape in header");
+  long long rows = -1, cols = -1;
+  if (std::sscanf(header.c_str() + sp + 10, "%lld, %lld", &rows, &cols) != 2 || rows < 0 || cols < 0)
+    throw fail(10 + sp, "shape is not 2-D");
+  const std::size_t need = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * 8;
+  if (b.size() - 10 - hlen != need)
+    throw fail(10 + hlen, fmt::format("expected {} data bytes, found {}", need, b.size() - 10 - hlen));
+  Matrix m(rows, cols);
+  std::memcpy(m.data(), b.data() + 10 + hlen, need);
+  return m;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void JsonWriter::key_prefix(const std::string& key) {
+  if (!first_.empty()) {
+    if (!first_.back()) out_ += ",";
+    first_.back() = false;
+    newline_indent();
+    out_ += '"';
+    out_ += json_escape(key);
+    out_ += "\": ";
+  }
+}
+
+void JsonWriter::newline_indent() {
+  out_ += '\n';
+  out_.append(2 * first_.size(), ' ');
+}
+
+JsonWriter& JsonWriter::begin_object(const std::string& key) {
+  key_prefix(key);
+  out_ += "{";
+  first_.push_back(true);
+  return *this;
+}
+
+JsonWriter& JsonWriter::end_object() {
+  const bool empty = first_.back();
+  first_.pop_back();
+  if (!empty) newline_indent();
+  out_ += "}";
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(const std::string& key, double v) {
+  key_prefix(key);
+  out_ += std::isfinite(v) ? fmt::format("{:.17g}", v) : "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(const std::string& key, std::int64_t v) {
+  key_prefix(key);
+  out_ += fmt::format("{}", v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(const std::string& key, const std::string& v) {
+  key_prefix(key);
+  out_ += '"';
+  out_ += json_escape(v);
+  out_ += '"';
+  return *this;
+}
+
+}  // namespace sgm::host

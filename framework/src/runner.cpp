@@ -1,0 +1,290 @@
+// runner.cpp: the stages of a run (DESIGN.md, "The host").
+#include "sgm/host/runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include "sgm/host/executor.hpp"
+#include "sgm/host/output.hpp"
+#include "sgm/host/progress.hpp"
+
+namespace sgm::host {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class I>
+std::shared_ptr<I> build(const ComponentRegistry& r, const StageConfig& s, const Context& ctx) {
+  try {
+    return r.create<I>(s.plugin, s.params, ctx);
+  } catch (const std::exception& e) {
+    throw PipelineError({fmt::format("{}: [{}]: {}", s.location.str(), s.table, e.what())});
+  }
+}
+
+/// Index of the first row with a NaN or Inf, or -1.
+Eigen::Index first_non_finite_row(CRef m) {
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    if (!m.row(i).allFinite()) return i;
+  return -1;
+}
+
+}  // namespace
+
+Components build_components(const Pipeline& p, const ComponentRegistry& registry,
+                            const Executor& executor) {
+  Components c;
+  Context ctx;
+  ctx.seed = p.seed();
+  ctx.executor = &executor;
+  c.dataset = build<Dataset>(registry, *p.dataset, ctx);
+  ctx.dataset = c.dataset.get();
+  c.sde = build<ForwardSde>(registry, *p.sde, ctx);
+  ctx.sde = c.sde.get();
+  if (p.score) {
+    c.score = build<ScoreModel>(registry, *p.score, ctx);
+    ctx.score = c.score.get();
+  }
+  c.integrator = build<Integrator>(registry, *p.sample, ctx);
+  if (c.integrator->direction() == Direction::reverse && !c.score)
+    throw PipelineError({fmt::format(
+        "{}: [sample]: '{}' integrates the reverse-time SDE and needs a score model: add a "
+        "[score] stage (one of: {})",
+        p.sample->location.str(), p.sample->plugin,
+        fmt::join(registry.names(ComponentKind::score), ", "))});
+  for (const auto& m : p.metrics)
+    c.metrics.emplace_back(m.table.substr(std::string("evaluate.").size()),
+                           build<Metric>(registry, m, ctx));
+  return c;
+}
+
+Matrix sample_dataset(const Dataset& d, std::uint64_t seed, std::uint32_t stream, Eigen::Index n,
+                      Eigen::Index chunk, const Executor& executor) {
+  Matrix out(n, d.dim());
+  executor.for_blocks(static_cast<std::size_t>(n), static_cast<std::size_t>(chunk),
+                      [&](std::size_t b, std::size_t e) {
+                        const auto rows = static_cast<Eigen::Index>(e - b);
+                        RowRng rng(seed, stream, b, rows);
+                        d.sample(out.middleRows(static_cast<Eigen::Index>(b), rows), rng);
+                      });
+  if (const Eigen::Index bad = first_non_finite_row(out); bad >= 0)
+    throw Error(fmt::format("dataset: sample {} is not finite", bad));
+  return out;
+}
+
+SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
+                              Eigen::Index chunk, const Executor& executor, Progress& progress) {
+  const int d = c.dataset->dim();
+  const int sd = c.sde->state_dim(d);
+  const bool reverse = c.integrator->direction() == Direction::reverse;
+  Matrix state(particles, sd);
+  std::vector<IntegrationStats> stats((static_cast<std::size_t>(particles) + chunk - 1) / chunk);
+  const auto t0 = std::chrono::steady_clock::now();
+  executor.for_blocks(
+      static_cast<std::size_t>(particles), static_cast<std::size_t>(chunk),
+      [&](std::size_t b, std::size_t e) {
+        const auto first = static_cast<Eigen::Index>(b);
+        const auto rows = static_cast<Eigen::Index>(e - b);
+        auto block = state.middleRows(first, rows);
+        if (reverse) {
+          RowRng prior(seed, streams::prior, b, rows);
+          c.sde->prior_sample(block, prior);
+        } else {
+          Matrix data(rows, d);
+          RowRng data_rng(seed, streams::data, b, rows);
+          c.dataset->sample(data, data_rng);
+          RowRng lift_rng(seed, streams::lift, b, rows);
+          c.sde->lift(data, block, lift_rng);
+        }
+        RowRng noise(seed, streams::integrator, b, rows);
+        stats[b / static_cast<std::size_t>(chunk)] =
+            c.integrator->integrate(block, *c.sde, c.score.get(), noise, progress);
+      });
+  SampleResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.stats = stats.empty() ? IntegrationStats{} : stats.front();
+  if (const Eigen::Index bad = first_non_finite_row(state); bad >= 0)
+    throw Error(fmt::format(
+        "sample: particle {} is not finite after integration (first bad row; state {}); the "
+        "integrator diverged: try more steps or check the score model",
+        bad, fmt::join(state.row(bad), ", ")));
+  r.samples = state.leftCols(d);
+  return r;
+}
+
+namespace {
+
+/// Logs to stderr (unless quiet) and keeps the lines for run.log.
+class RunLog {
+ public:
+  explicit RunLog(bool quiet) : quiet_(quiet) {}
+  template <class... A>
+  void operator()(fmt::format_string<A...> f, A&&... a) {
+    const std::string line = fmt::format(f, std::forward<A>(a)...);
+    if (!quiet_) std::cerr << line << '\n';
+    text_ += line + '\n';
+  }
+  /// For run.log only (the caller reports it on stderr itself).
+  void record(const std::string& line) { text_ += line + '\n'; }
+  const std::string& text() const { return text_; }
+
+ private:
+  bool quiet_;
+  std::string text_;
+};
+
+fs::path choose_run_dir(const Pipeline& p, const RunOptions& o) {
+  if (o.out) {
+    const fs::path dir = *o.out;
+    if (fs::exists(dir / "metrics.json") && !o.force)
+      throw Error(fmt::format("{} already holds a run (metrics.json); choose another --out or "
+                              "pass --force to replace its files",
+                              dir.string()));
+    fs::create_directories(dir);
+    return dir;
+  }
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  const fs::path base = fs::path("runs") / (fs::path(p.file).stem().string() + "-" + stamp);
+  fs::path dir = base;
+  for (int k = 2; fs::exists(dir); ++k) dir = base.string() + "-" + std::to_string(k);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string resolved_text(const Pipeline& p, const Components& c) {
+  (void)c;
+  std::ostringstream os;
+  os << "# resolved by sgm " << SGM_VERSION_STRING << " from " << p.file
+     << "; every default filled in\n";
+  os << p.resolved_toml();
+  return os.str();
+}
+
+void write_metrics_json(const fs::path& dir, const Pipeline& p, const RunResult& r, int threads,
+                        Eigen::Index particles) {
+  JsonWriter j;
+  j.begin_object();
+  j.value("sgm_version", std::string(SGM_VERSION_STRING));
+  j.value("pipeline", p.file);
+  j.value("seed", static_cast<std::int64_t>(p.seed()));
+  j.value("threads", std::int64_t{threads});
+  j.value("particles", static_cast<std::int64_t>(particles));
+  j.begin_object("sample");
+  j.value("integrator", p.sample->plugin);
+  j.value("steps", static_cast<std::int64_t>(r.stats.steps));
+  j.value("nfe", static_cast<std::int64_t>(r.stats.score_evals));
+  j.value("seconds", r.sample_seconds);
+  j.value("particle_steps_per_second",
+          r.sample_seconds > 0
+              ? static_cast<double>(particles) * static_cast<double>(r.stats.steps) / r.sample_seconds
+              : 0.0);
+  j.end_object();
+  auto section = [&](const char* name, const std::vector<std::pair<std::string, double>>& values) {
+    j.begin_object(name);
+    std::string open;
+    for (const auto& [k, v] : values) {
+      const std::string label = k.substr(0, k.find('.'));
+      if (label != open) {
+        if (!open.empty()) j.end_object();
+        j.begin_object(label);
+        open = label;
+      }
+      j.value(k.substr(k.find('.') + 1), v);
+    }
+    if (!open.empty()) j.end_object();
+    j.end_object();
+  };
+  section("metrics", r.metrics);
+  section("baseline", r.baseline);
+  j.end_object();
+  write_atomic(dir / "metrics.json", j.str());
+}
+
+std::vector<std::pair<std::string, double>> evaluate(const Components& c, CRef samples,
+                                                     CRef reference, std::uint64_t seed,
+                                                     const Executor& ex) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [label, metric] : c.metrics) {
+    MetricInput in{samples, reference, c.dataset.get(), seed, ex};
+    MetricValues values;
+    try {
+      values = metric->evaluate(in);
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("[evaluate.{}]: {}", label, e.what()));
+    }
+    for (auto& [k, v] : values) out.emplace_back(label + "." + k, v);
+  }
+  return out;
+}
+
+}  // namespace
+
+RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o) {
+  const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  TbbExecutor executor;
+  RunLog log(o.quiet);
+  const Components c = build_components(p, registry, executor);
+
+  RunResult r;
+  r.dir = choose_run_dir(p, o);
+  write_atomic(r.dir / "pipeline.toml", resolved_text(p, c));
+  const auto particles = static_cast<Eigen::Index>(p.run.get<std::int64_t>("particles"));
+  const auto chunk = static_cast<Eigen::Index>(p.run.get<std::int64_t>("chunk"));
+  const auto ref_n = p.run.get<std::int64_t>("reference_particles");
+  const Eigen::Index n_ref = ref_n > 0 ? static_cast<Eigen::Index>(ref_n) : particles;
+  log("sgm {}: {} (seed {}, {} threads) -> {}", SGM_VERSION_STRING, p.file, p.seed(), threads,
+      r.dir.string());
+  log("stages: dataset {} | sde {} | score {} | sample {} | metrics {}", p.dataset->plugin,
+      p.sde->plugin, p.score ? p.score->plugin : "-", p.sample->plugin, c.metrics.size());
+
+  try {
+    ProgressLine progress("sample", static_cast<std::uint64_t>(particles) *
+                                        c.integrator->planned_steps(),
+                          "particle-steps", !o.quiet);
+    SampleResult s = sample_particles(c, p.seed(), particles, chunk, executor, progress);
+    progress.finish();
+    r.samples = std::move(s.samples);
+    r.stats = s.stats;
+    r.sample_seconds = s.seconds;
+    log("sample: {} particles x {} steps (NFE {}) in {:.3f} s = {:.4g} particle-steps/s",
+        particles, s.stats.steps, s.stats.score_evals, s.seconds,
+        s.seconds > 0 ? static_cast<double>(particles) * static_cast<double>(s.stats.steps) / s.seconds : 0.0);
+
+    if (!c.metrics.empty()) {
+      const Matrix reference = sample_dataset(*c.dataset, p.seed(), streams::reference, n_ref, chunk, executor);
+      r.metrics = evaluate(c, r.samples, reference, p.seed(), executor);
+      if (p.run.get<bool>("baseline")) {
+        const Matrix second = sample_dataset(*c.dataset, p.seed(), streams::baseline, particles, chunk, executor);
+        r.baseline = evaluate(c, second, reference, p.seed(), executor);
+      }
+      for (std::size_t i = 0; i < r.metrics.size(); ++i)
+        log("  {:<28} {:>14.6g}{}", r.metrics[i].first, r.metrics[i].second,
+            i < r.baseline.size() ? fmt::format("   (data vs data {:.6g})", r.baseline[i].second) : "");
+    }
+    if (p.output.get<bool>("csv")) write_atomic(r.dir / "samples.csv", to_csv(r.samples));
+    if (p.output.get<bool>("npy")) write_atomic(r.dir / "samples.npy", to_npy(r.samples));
+    write_metrics_json(r.dir, p, r, threads, particles);
+  } catch (const std::exception& e) {
+    log.record(std::string("error: ") + e.what());
+    write_atomic(r.dir / "run.log", log.text());
+    throw;
+  }
+  log("wrote {}", r.dir.string());
+  write_atomic(r.dir / "run.log", log.text());
+  return r;
+}
+
+}  // namespace sgm::host

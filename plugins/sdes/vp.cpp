@@ -1,0 +1,89 @@
+// vp.cpp: the variance-preserving SDE with a linear β schedule (MATH.md §1, §B4; Song's thesis
+// (B.21); continuous-time DDPM):
+//
+//   dx = −½ β(t) x dt + √β(t) dW,   β(t) = β_min + t (β_max − β_min),
+//   B(t) = ∫₀ᵗ β = β_min t + ½ (β_max − β_min) t².
+//
+// Kernel: x_t | x0 ~ N(e^{−B/2} x0, (1 − e^{−B}) I). The tutorial (seed 002) writes the mean as
+// e^{−B} x0, which is wrong (MATH.md §8): the mean decays with half the integrated rate.
+// Prior N(0, I). Time cutoff ε = 1e-3 for sampling (§B4).
+//
+// Example stage:
+//   [sde]
+//   plugin = "vp"
+//   beta_min = 0.1
+//   beta_max = 20.0
+#include <cmath>
+#include <numbers>
+
+#include <sgm/error.hpp>
+#include <sgm/forward_sde.hpp>
+#include <sgm/params.hpp>
+#include <sgm/plugin.hpp>
+#include <sgm/registry.hpp>
+
+namespace sgm::plugins::sdes {
+
+class VariancePreserving final : public sgm::ForwardSde {
+ public:
+  static sgm::ParamSpec params() {
+    sgm::ParamSpec p{"vp", "Variance-preserving SDE, linear beta(t) from beta_min to beta_max on [0, 1]"};
+    p.add<double>("beta_min", 0.1, "β(0)").min(0.0);
+    p.add<double>("beta_max", 20.0, "β(1)").positive();
+    p.add<double>("t_max", 1.0, "terminal time T").positive();
+    p.add<double>("t_min", 1e-3, "time ε at which sampling stops").min(0.0);
+    p.example("[sde]\nplugin = \"vp\"\nbeta_min = 0.1\nbeta_max = 20.0");
+    return p;
+  }
+
+  explicit VariancePreserving(const sgm::Params& p)
+      : beta_min_(p.get<double>("beta_min")),
+        beta_max_(p.get<double>("beta_max")),
+        t_max_(p.get<double>("t_max")),
+        t_min_(p.get<double>("t_min")) {
+    if (!(t_min_ < t_max_)) throw sgm::Error("vp: t_min must be smaller than t_max");
+    if (beta(t_max_) < 0.0)
+      throw sgm::Error("vp: beta(t) = beta_min + t (beta_max - beta_min) is negative at t_max");
+  }
+
+  // Documentation inherited.
+  double t_max() const override { return t_max_; }
+  double t_min() const override { return t_min_; }
+
+  void drift(CRef x, double t, Ref out) const override { out = (-0.5 * beta(t)) * x; }
+  void diffusion_apply(CRef z, double t, Ref out) const override { out = std::sqrt(beta(t)) * z; }
+  void diffusion_squared_apply(CRef s, double t, Ref out) const override { out = beta(t) * s; }
+
+  void prior_sample(Ref out, RowRng& rng) const override { rng.normal(out); }
+  void prior_log_density(CRef x, VecRef out) const override {
+    const double d = static_cast<double>(x.cols());
+    out = (-0.5 * d * std::log(2.0 * std::numbers::pi) -
+           0.5 * x.array().square().rowwise().sum())
+              .matrix();
+  }
+
+  bool is_linear() const override { return true; }
+  LinearKernel kernel(double t) const override {
+    const double b = integrated_beta(t);
+    LinearKernel k{Eigen::MatrixXd(1, 1), Eigen::MatrixXd(1, 1)};
+    k.mean_map(0, 0) = std::exp(-0.5 * b);
+    k.cov(0, 0) = -std::expm1(-b);
+    return k;
+  }
+
+ private:
+  double beta(double t) const { return beta_min_ + t * (beta_max_ - beta_min_); }
+  double integrated_beta(double t) const {
+    return beta_min_ * t + 0.5 * (beta_max_ - beta_min_) * t * t;
+  }
+
+  double beta_min_, beta_max_, t_max_, t_min_;
+};
+
+}  // namespace sgm::plugins::sdes
+
+namespace {
+void register_components(sgm::Registry& r) { r.add<sgm::plugins::sdes::VariancePreserving>(); }
+}  // namespace
+
+SGM_PLUGIN("vp", "0.1.0", register_components)

@@ -1,0 +1,42 @@
+#include "test_support.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sgm/host/param_validation.hpp"
+
+namespace sgm::test {
+
+const host::ComponentRegistry& registry() {
+  static const host::ComponentRegistry* r = [] {
+    auto* reg = new host::ComponentRegistry();  // lives until exit, like the host's
+    reg->load_directory(SGM_TEST_PLUGIN_DIR);
+    if (!reg->broken().empty())
+      throw Error("test plugin directory has broken libraries: " + reg->broken().front().reason);
+    return reg;
+  }();
+  return *r;
+}
+
+Params params_for(ComponentKind kind, const std::string& name,
+                  const std::map<std::string, Value>& given) {
+  const host::Component& c = registry().get(kind, name);
+  std::vector<host::ParamIssue> issues;
+  Params p = host::resolve_params(c.info.spec, given, issues);
+  if (!issues.empty()) {
+    std::string msg = name + ":";
+    for (const auto& i : issues) msg += " " + i.message + ";";
+    throw Error(msg);
+  }
+  return p;
+}
+
+MeanSe mean_se(const Eigen::VectorXd& v) {
+  const double n = static_cast<double>(v.size());
+  const double m = v.mean();
+  const double var = (v.array() - m).square().sum() / (n - 1);
+  return {m, std::sqrt(var / n)};
+}
+
+}  // namespace sgm::test

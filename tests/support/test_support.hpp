@@ -1,0 +1,35 @@
+// test_support.hpp: build components through the real plugin loader, as the host does.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <sgm/sgm.hpp>
+
+#include "sgm/host/registry.hpp"
+
+namespace sgm::test {
+
+/// The registry with every in-tree plugin of this build loaded (once per process).
+const host::ComponentRegistry& registry();
+
+/// Parameters of `name` (kind I): the plugin's defaults overridden by `given`, validated by the
+/// host exactly as a pipeline's would be (unknown keys, wrong types, out-of-range values throw).
+Params params_for(ComponentKind kind, const std::string& name,
+                  const std::map<std::string, Value>& given = {});
+
+/// Create component `name` of kind I through the loader with validated parameters.
+template <class I>
+std::shared_ptr<I> make(const std::string& name, const std::map<std::string, Value>& given = {},
+                        const Context& ctx = {}) {
+  return registry().create<I>(name, params_for(I::kind, name, given), ctx);
+}
+
+/// Mean and standard deviation helpers for statistical assertions.
+struct MeanSe {
+  double mean, se;
+};
+MeanSe mean_se(const Eigen::VectorXd& v);
+
+}  // namespace sgm::test
