@@ -8,8 +8,8 @@
 // 0 up to T). Drift, diffusion and score are evaluated at the left end of each step in the
 // direction of integration, so the score is never queried at ε: with ε = 0 the chain is exactly
 // the one of MATH.md §6's W2 table and of seed 000 (§C1). `denoise = true` drops the noise of the
-// last reverse step (returns the mean of the last transition, as diffusionjax and Song's
-// "noise_removal" do). NFE = steps (reverse), 0 (forward).
+// last reverse step (returns the mean of the last transition, like score_sde's `denoise=True`,
+// which returns x_mean, and diffusionjax). NFE = steps (reverse), 0 (forward).
 //
 // Example stage:
 //   [sample]
@@ -41,7 +41,7 @@ class EulerMaruyama final : public sgm::Integrator {
                      "Euler-Maruyama for the reverse-time SDE (sampling) or the forward SDE"};
     p.add<std::int64_t>("steps", 1000, "number of uniform time steps").min(1);
     p.add<std::string>("direction", std::string("reverse"),
-                       "reverse: prior at T down to eps (needs a score); forward: data at 0 up to T")
+                       "reverse: prior at T down to t_min (needs a score); forward: 0 up to T")
         .choices({"reverse", "forward"});
     p.add<bool>("denoise", false, "last reverse step without noise (returns its mean)");
     p.example("[sample]\nplugin = \"euler_maruyama\"\nsteps = 1000");

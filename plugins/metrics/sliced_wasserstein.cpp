@@ -45,7 +45,7 @@ double abs_pow(double x, int p) {
   return std::pow(a, static_cast<double>(p));
 }
 
-/// Rejects empty inputs, mismatched dimensions and non-finite entries, naming the row.
+/// Rejects non-finite entries, naming the row.
 void check_rows(CRef x, const char* what) {
   for (Eigen::Index i = 0; i < x.rows(); ++i)
     for (Eigen::Index j = 0; j < x.cols(); ++j)
@@ -56,7 +56,7 @@ void check_rows(CRef x, const char* what) {
 
 /// W_p^p between the empirical laws of the sorted samples a (n values) and b (m values):
 /// ∫₀¹ |F_a⁻¹(u) − F_b⁻¹(u)|^p du, exact for any n, m ≥ 1. F_a⁻¹ equals a[i] on
-/// ((i)/n, (i+1)/n] and F_b⁻¹ equals b[j] on (j/m, (j+1)/m]; the merged breakpoints are kept as
+/// (i/n, (i+1)/n] and F_b⁻¹ equals b[j] on (j/m, (j+1)/m]; the merged breakpoints are kept as
 /// integers in units of 1/(n·m), so the pieces are found without rounding.
 double wasserstein_pp_sorted(std::span<const double> a, std::span<const double> b, int p) {
   const std::uint64_t n = a.size(), m = b.size();

@@ -11,9 +11,13 @@
 // is not supported yet.
 //
 // The data mixture is copied at construction; the SDE is held by pointer (the host keeps the
-// components of earlier stages alive for as long as later ones run). score() builds the perturbed
-// mixture per call (K Cholesky factorisations of d x d matrices, amortised over the batch), so it
-// is const and safe to call concurrently.
+// components of earlier stages alive for as long as later ones run). score() factors the K
+// perturbed covariances once per call (amortised over the batch) and then works on blocks of
+// rows with matrix operations, in two passes per block: log-responsibilities
+// ℓ_k = log w_k + log N(x; m_t μ_k, Σ_k), softmax over k, then Σ_k r_k Σ_k⁻¹(m_t μ_k − x).
+// (GaussianMixture::score computes the same row by row, about 10x slower; it is kept as the
+// reference in the tests.) Everything is local to the call, so score() is const and safe to call
+// concurrently.
 //
 // Example stage:
 //   [score]
@@ -27,7 +31,12 @@
 #include <sgm/registry.hpp>
 #include <sgm/score_model.hpp>
 
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <numbers>
 #include <string>
+#include <vector>
 
 namespace sgm::plugins::scores {
 
@@ -75,23 +84,85 @@ class AnalyticGmm final : public ScoreModel {
 
   // Documentation inherited.
   void score(CRef x, double t, Ref out) const override {
-    if (x.cols() != mixture_.dim())
+    if (x.cols() != mixture_.dim() || out.cols() != x.cols() || out.rows() != x.rows())
       throw Error("analytic_gmm: got states of dimension " + std::to_string(x.cols()) +
                   ", the data mixture has dimension " + std::to_string(mixture_.dim()));
-    perturbed(t).score(x, out);
+    const std::vector<Component> comps = perturbed(t);
+    Workspace ws(std::min<Eigen::Index>(x.rows(), block_rows), x.cols(),
+                 static_cast<Eigen::Index>(comps.size()));
+    for (Eigen::Index b = 0; b < x.rows(); b += block_rows) {
+      const Eigen::Index n = std::min(block_rows, x.rows() - b);
+      score_block(comps, x.middleRows(b, n), out.middleRows(b, n), ws);
+    }
   }
 
  private:
-  // p_t = Σ w_k N(m_t μ_k, m_t² C_k + σ_t² I) (MATH.md §6).
-  GaussianMixture perturbed(double t) const {
-    const LinearKernel k = sde_->kernel(t);
-    const double m = k.mean_scale(), v = k.variance();
-    try {
-      return mixture_.perturbed(m, v);
-    } catch (const Error& e) {
-      throw Error("analytic_gmm: p_t is degenerate at t = " + std::to_string(t) +
-                  " (m_t = " + std::to_string(m) + ", sigma_t^2 = " + std::to_string(v) +
-                  "): " + e.what());
+  // One component of p_t: N(mean, Σ), Σ = m_t² C_k + σ_t² I = L Lᵀ.
+  struct Component {
+    Eigen::RowVectorXd mean;   // m_t μ_k
+    Eigen::MatrixXd inv_l_t;   // L⁻ᵀ: (x − mean) L⁻ᵀ is the whitened row
+    Eigen::MatrixXd precision; // Σ⁻¹ (symmetric)
+    double log_norm;           // log w_k − (d/2) log 2π − log det L
+  };
+  // Per-call scratch for a block of rows: differences, products, log-responsibilities.
+  struct Workspace {
+    Workspace(Eigen::Index rows, Eigen::Index d, Eigen::Index k)
+        : diff(rows, d), prod(rows, d), ell(rows, k) {}
+    Matrix diff, prod, ell;
+  };
+  static constexpr Eigen::Index block_rows = 256;  // keeps the scratch in cache
+
+  // p_t = Σ w_k N(m_t μ_k, m_t² C_k + σ_t² I) (MATH.md §6), factored.
+  std::vector<Component> perturbed(double t) const {
+    const LinearKernel kernel = sde_->kernel(t);
+    const double m = kernel.mean_scale(), v = kernel.variance();
+    const Eigen::Index d = mixture_.dim();
+    const Eigen::MatrixXd eye = Eigen::MatrixXd::Identity(d, d);
+    std::vector<Component> comps;
+    comps.reserve(static_cast<std::size_t>(mixture_.components()));
+    for (Eigen::Index k = 0; k < mixture_.components(); ++k) {
+      const Eigen::MatrixXd cov = m * m * mixture_.covariances()[static_cast<std::size_t>(k)] + v * eye;
+      const Eigen::LLT<Eigen::MatrixXd> llt(cov);
+      const Eigen::MatrixXd l = llt.matrixL();
+      if (llt.info() != Eigen::Success || !(l.diagonal().array() > 0).all())
+        throw Error("analytic_gmm: p_t is degenerate at t = " + std::to_string(t) +
+                    " (m_t = " + std::to_string(m) + ", sigma_t^2 = " + std::to_string(v) +
+                    "): component " + std::to_string(k) + " has a singular covariance");
+      const Eigen::MatrixXd inv_l = l.triangularView<Eigen::Lower>().solve(eye);
+      comps.push_back({m * mixture_.means().row(k), inv_l.transpose(),
+                       inv_l.transpose() * inv_l,
+                       std::log(mixture_.weights()[k]) -
+                           0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi) -
+                           l.diagonal().array().log().sum()});
+    }
+    return comps;
+  }
+
+  // out = Σ_k r_k(x) Σ_k⁻¹ (mean_k − x) for one block of rows.
+  static void score_block(const std::vector<Component>& comps, CRef x, Ref out, Workspace& ws) {
+    const Eigen::Index n = x.rows();
+    auto diff = ws.diff.topRows(n);
+    auto prod = ws.prod.topRows(n);
+    auto ell = ws.ell.topRows(n);
+    // Pass 1: ℓ_k = log_norm_k − ½‖(x − mean_k) L_k⁻ᵀ‖².
+    for (std::size_t k = 0; k < comps.size(); ++k) {
+      diff = x.rowwise() - comps[k].mean;
+      prod.noalias() = diff * comps[k].inv_l_t;
+      ell.col(static_cast<Eigen::Index>(k)) =
+          (comps[k].log_norm - 0.5 * prod.rowwise().squaredNorm().array()).matrix();
+    }
+    // Responsibilities r_k = softmax_k(ℓ), shifted by the row maximum so nothing overflows.
+    for (Eigen::Index i = 0; i < n; ++i) {
+      auto row = ell.row(i);
+      row = (row.array() - row.maxCoeff()).exp().matrix();
+      row /= row.sum();
+    }
+    // Pass 2: out = −Σ_k r_k (x − mean_k) Σ_k⁻¹ (the difference is recomputed: O(n d) memory).
+    out.setZero();
+    for (std::size_t k = 0; k < comps.size(); ++k) {
+      diff = x.rowwise() - comps[k].mean;
+      prod.noalias() = diff * comps[k].precision;
+      out.array() -= prod.array().colwise() * ell.col(static_cast<Eigen::Index>(k)).array();
     }
   }
 

@@ -28,7 +28,8 @@ namespace sgm::plugins::sdes {
 class VarianceExploding final : public sgm::ForwardSde {
  public:
   static sgm::ParamSpec params() {
-    sgm::ParamSpec p{"ve", "Variance-exploding SDE, geometric sigma(t) = sigma_min (sigma_max/sigma_min)^t"};
+    sgm::ParamSpec p{"ve",
+                     "Variance-exploding SDE, geometric sigma(t) = sigma_min (sigma_max/sigma_min)^t"};
     p.add<double>("sigma_min", 0.01, "σ(0), the smallest noise level").positive();
     p.add<double>("sigma_max", 50.0, "σ(1), the largest noise level (> sigma_min)").positive();
     p.add<double>("t_max", 1.0, "terminal time T").positive();
@@ -43,7 +44,8 @@ class VarianceExploding final : public sgm::ForwardSde {
         t_max_(p.get<double>("t_max")),
         t_min_(p.get<double>("t_min")),
         log_ratio_(std::log(sigma_max_ / sigma_min_)) {
-    if (!(sigma_min_ < sigma_max_)) throw sgm::Error("ve: sigma_min must be smaller than sigma_max");
+    if (!(sigma_min_ < sigma_max_))
+      throw sgm::Error("ve: sigma_min must be smaller than sigma_max");
     if (!(t_min_ < t_max_)) throw sgm::Error("ve: t_min must be smaller than t_max");
   }
 

@@ -27,7 +27,8 @@ namespace sgm::plugins::sdes {
 class VariancePreserving final : public sgm::ForwardSde {
  public:
   static sgm::ParamSpec params() {
-    sgm::ParamSpec p{"vp", "Variance-preserving SDE, linear beta(t) from beta_min to beta_max on [0, 1]"};
+    sgm::ParamSpec p{"vp",
+                     "Variance-preserving SDE, linear beta(t) from beta_min to beta_max on [0, 1]"};
     p.add<double>("beta_min", 0.1, "β(0)").min(0.0);
     p.add<double>("beta_max", 20.0, "β(1)").positive();
     p.add<double>("t_max", 1.0, "terminal time T").positive();

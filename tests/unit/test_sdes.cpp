@@ -105,7 +105,7 @@ TEST_CASE("vp: kernel matches the MATH.md §6 reference values", "[unit][sde]") 
     CHECK(k.mean_scale() == Approx(r.m).margin(1e-8));
     CHECK(k.variance() == Approx(r.var).margin(1e-8));
   }
-  // The tutorial's e^{−B} mean (MATH.md §8) would give 0.896... at t = 0.1: make sure we are not it.
+  // The tutorial's e^{−B} mean (MATH.md §8) would give 0.896 at t = 0.1: make sure it is not.
   CHECK(std::abs(sde->kernel(0.1).mean_scale() - std::exp(-(0.1 * 0.1 + 9.95 * 0.01))) > 0.01);
   // β(t) = 0.1 + 19.9 t: drift −½β x, diffusion √β.
   CHECK(drift_coefficient(*sde, 0.5) == Approx(-0.5 * 10.05).epsilon(1e-14));
