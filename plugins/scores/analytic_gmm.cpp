@@ -121,7 +121,8 @@ class AnalyticGmm final : public ScoreModel {
     std::vector<Component> comps;
     comps.reserve(static_cast<std::size_t>(mixture_.components()));
     for (Eigen::Index k = 0; k < mixture_.components(); ++k) {
-      const Eigen::MatrixXd cov = m * m * mixture_.covariances()[static_cast<std::size_t>(k)] + v * eye;
+      const auto& c = mixture_.covariances()[static_cast<std::size_t>(k)];
+      const Eigen::MatrixXd cov = m * m * c + v * eye;
       const Eigen::LLT<Eigen::MatrixXd> llt(cov);
       const Eigen::MatrixXd l = llt.matrixL();
       if (llt.info() != Eigen::Success || !(l.diagonal().array() > 0).all())

@@ -164,6 +164,40 @@ TEST_CASE("analytic_gmm in 2-D with full covariances equals the closed form",
   }
 }
 
+TEST_CASE("analytic_gmm agrees with GaussianMixture::perturbed(m, v).score over many blocks",
+          "[unit][analytic_gmm]") {
+  // 3-D, 3 components, one of weight 0; 1000 rows span several of the plugin's row blocks.
+  auto ds = sgm::test::make<sgm::Dataset>(
+      "gmm", {{"weights", DoubleList{0.5, 0.0, 0.5}},
+              {"means", DoubleTable{{0.0, 1.0, -1.0}, {3.0, 3.0, 3.0}, {-2.0, 0.5, 2.0}}},
+              {"covariances",
+               DoubleTable3{{{1.0, 0.3, 0.0}, {0.3, 2.0, -0.4}, {0.0, -0.4, 0.7}},
+                            {{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}, {0.0, 0.0, 1.0}},
+                            {{0.2, 0.0, 0.1}, {0.0, 0.3, 0.0}, {0.1, 0.0, 0.4}}}}});
+  const double m = 0.8, v = 0.3;
+  const KernelSde sde([m](double) { return m; }, [v](double) { return v; });
+  auto s = make_score(ds.get(), &sde);
+  const Eigen::Index n = 1000;
+  Matrix x(n, 3);
+  sgm::RowRng rng(99, sgm::streams::reference, 0, n);
+  rng.normal(x);
+  x *= 3.0;
+  Matrix got(n, 3), want(n, 3);
+  s->score(x, 0.1, got);
+  ds->mixture()->perturbed(m, v).score(x, want);
+  CHECK((got - want).cwiseAbs().maxCoeff() < 1e-11 * (1.0 + want.cwiseAbs().maxCoeff()));
+  // The weight-0 component plays no part: the same as the two-component mixture.
+  auto two = sgm::test::make<sgm::Dataset>(
+      "gmm", {{"weights", DoubleList{0.5, 0.5}},
+              {"means", DoubleTable{{0.0, 1.0, -1.0}, {-2.0, 0.5, 2.0}}},
+              {"covariances",
+               DoubleTable3{{{1.0, 0.3, 0.0}, {0.3, 2.0, -0.4}, {0.0, -0.4, 0.7}},
+                            {{0.2, 0.0, 0.1}, {0.0, 0.3, 0.0}, {0.1, 0.0, 0.4}}}}});
+  Matrix got2(n, 3);
+  make_score(two.get(), &sde)->score(x, 0.1, got2);
+  CHECK((got - got2).cwiseAbs().maxCoeff() < 1e-11 * (1.0 + want.cwiseAbs().maxCoeff()));
+}
+
 TEST_CASE("analytic_gmm works on the noisy circle points", "[unit][analytic_gmm]") {
   auto ds = sgm::test::make<sgm::Dataset>("circle", {{"noise", 0.1}});
   auto ou = sgm::test::make<sgm::ForwardSde>("ou");

@@ -73,23 +73,31 @@ class GaussianMixture {
   }
 
   /// ∇ log p(x) for each row: Σ_k r_k(x) C_k⁻¹ (μ_k − x), r_k the responsibilities.
+  /// Batched over rows (triangular solves on n x d blocks), so the cost per row is a few
+  /// vectorised flops per component, with no allocation per row.
   void score(CRef x, Ref out) const {
-    Eigen::VectorXd comp(components());
-    Eigen::VectorXd diff(dim());
-    std::vector<Eigen::VectorXd> grads(static_cast<std::size_t>(components()));
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-      for (Eigen::Index c = 0; c < components(); ++c) {
-        comp[c] = component_log(x, i, c, diff);
-        // C⁻¹(μ − x) = −L⁻ᵀ L⁻¹ (x − μ); component_log left L⁻¹(x − μ) in diff.
-        grads[static_cast<std::size_t>(c)] =
-            -chol_[static_cast<std::size_t>(c)].transpose().triangularView<Eigen::Upper>().solve(
-                diff);
-      }
-      const double lse = log_sum_exp(comp);
-      out.row(i).setZero();
-      for (Eigen::Index c = 0; c < components(); ++c)
-        out.row(i) += std::exp(comp[c] - lse) * grads[static_cast<std::size_t>(c)].transpose();
+    const Eigen::Index n = x.rows(), k = components();
+    Eigen::MatrixXd logp(n, k);
+    std::vector<Matrix> grad(static_cast<std::size_t>(k));
+    for (Eigen::Index c = 0; c < k; ++c) {
+      const auto& l = chol_[static_cast<std::size_t>(c)];
+      Matrix& g = grad[static_cast<std::size_t>(c)];
+      g = x.rowwise() - means_.row(c);
+      // Rows whitened: w = (x − μ) L⁻ᵀ, so ‖w‖² is the Mahalanobis distance.
+      l.transpose().triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(g);
+      logp.col(c) = (log_weights_[c] + log_norm_[static_cast<std::size_t>(c)]) -
+                    0.5 * g.rowwise().squaredNorm().array();
+      // −(x − μ) C⁻¹ = −w L⁻¹.
+      l.triangularView<Eigen::Lower>().solveInPlace<Eigen::OnTheRight>(g);
+      g = -g;
     }
+    // Responsibilities by a row-wise softmax (max subtracted for stability).
+    const Eigen::VectorXd m = logp.rowwise().maxCoeff();
+    logp = (logp.colwise() - m).array().exp();
+    const Eigen::VectorXd z = logp.rowwise().sum();
+    out.setZero();
+    for (Eigen::Index c = 0; c < k; ++c)
+      out += (logp.col(c).array() / z.array()).matrix().asDiagonal() * grad[static_cast<std::size_t>(c)];
   }
 
   /// Row i of out drawn with rng.row(i): a component by its weight, then μ + L z.
