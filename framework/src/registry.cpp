@@ -163,7 +163,6 @@ std::vector<fs::path> default_plugin_directories() {
   const fs::path exe_dir = fs::path(boost::dll::program_location().string()).parent_path();
   dirs.push_back(exe_dir / "plugins");
   dirs.push_back(exe_dir.parent_path() / SGM_INSTALL_PLUGIN_DIR);
-  dirs.emplace_back(SGM_BUILD_PLUGIN_DIR);
   // The same directory reached twice is loaded once.
   std::vector<fs::path> unique;
   for (const auto& d : dirs) {

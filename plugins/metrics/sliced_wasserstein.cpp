@@ -23,6 +23,7 @@
 #include <sgm/plugin.hpp>
 #include <sgm/registry.hpp>
 #include <sgm/rng.hpp>
+#include <sgm/wasserstein.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -37,14 +38,6 @@ namespace sgm::plugins::metrics {
 
 namespace {
 
-/// |x|^p, exact for the common p = 1 and p = 2.
-double abs_pow(double x, int p) {
-  const double a = std::fabs(x);
-  if (p == 1) return a;
-  if (p == 2) return a * a;
-  return std::pow(a, static_cast<double>(p));
-}
-
 /// Rejects non-finite entries, naming the row.
 void check_rows(CRef x, const char* what) {
   for (Eigen::Index i = 0; i < x.rows(); ++i)
@@ -52,29 +45,6 @@ void check_rows(CRef x, const char* what) {
       if (!std::isfinite(x(i, j)))
         throw Error(std::string("sliced_wasserstein: ") + what + " row " + std::to_string(i) +
                     " is not finite (column " + std::to_string(j) + ")");
-}
-
-/// W_p^p between the empirical laws of the sorted samples a (n values) and b (m values):
-/// ∫₀¹ |F_a⁻¹(u) − F_b⁻¹(u)|^p du, exact for any n, m ≥ 1. F_a⁻¹ equals a[i] on
-/// (i/n, (i+1)/n] and F_b⁻¹ equals b[j] on (j/m, (j+1)/m]; the merged breakpoints are kept as
-/// integers in units of 1/(n·m), so the pieces are found without rounding.
-double wasserstein_pp_sorted(std::span<const double> a, std::span<const double> b, int p) {
-  const std::uint64_t n = a.size(), m = b.size();
-  if (n == 0 || m == 0) throw Error("wasserstein: empty sample");
-  if (n > std::numeric_limits<std::uint32_t>::max() ||
-      m > std::numeric_limits<std::uint32_t>::max())
-    throw Error("wasserstein: more than 2^32 samples");
-  std::uint64_t i = 0, j = 0, pos = 0;
-  double acc = 0.0;
-  while (i < n && j < m) {
-    const std::uint64_t end_a = (i + 1) * m, end_b = (j + 1) * n;
-    const std::uint64_t end = std::min(end_a, end_b);
-    acc += static_cast<double>(end - pos) * abs_pow(a[i] - b[j], p);
-    pos = end;
-    if (end_a == end) ++i;
-    if (end_b == end) ++j;
-  }
-  return acc / (static_cast<double>(n) * static_cast<double>(m));
 }
 
 }  // namespace

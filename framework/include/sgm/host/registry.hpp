@@ -85,7 +85,8 @@ class ComponentRegistry {
 };
 
 /// Plugin directories searched by default, in order: those in the SGM_PLUGIN_PATH environment
-/// variable (':'-separated), then the build tree's and the install tree's plugin directory.
+/// variable (':'-separated), then `plugins/` beside the binary (the build tree) and
+/// `<prefix>/lib/sgm/plugins` (the install tree).
 std::vector<std::filesystem::path> default_plugin_directories();
 
 }  // namespace sgm::host
