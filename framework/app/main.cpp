@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "sgm/host/check.hpp"
 #include "sgm/host/describe.hpp"
 #include "sgm/host/executor.hpp"
 #include "sgm/host/pipeline.hpp"
@@ -34,6 +35,7 @@ Commands:
   describe NAME      parameters, defaults, ranges and an example of a component
   validate FILE      check a pipeline against the plugins' schemas; runs nothing
   run FILE           run a pipeline: dataset -> sample -> evaluate -> write
+  check NAME|LIB.so  conformance checks for plugin authors (--all: every loaded component)
 
 Plugins are searched in --plugin-path directories, then $SGM_PLUGIN_PATH (':'-separated),
 then next to the binary (build tree) and in the install tree.
@@ -194,6 +196,49 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
   return 0;
 }
 
+int cmd_check(const std::vector<std::string>& args, const Global& g) {
+  po::options_description opts("Options of `sgm check`");
+  opts.add_options()("help,h", "show this help")("target", po::value<std::string>(),
+                                                 "component name or plugin library (.so)")(
+      "all", "check every loaded component")("kind", po::value<std::string>(),
+                                              "only components of this kind")(
+      "seed", po::value<std::uint64_t>()->default_value(1), "seed of the checks' simulations");
+  po::positional_options_description pos;
+  pos.add("target", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || (!vm.count("target") && !vm.count("all"))) {
+    usage("sgm check NAME | LIBRARY.so | --all [--kind KIND] [--seed S]", opts);
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  ComponentRegistry r;
+  load_plugins(r, g);
+  std::optional<ComponentKind> kind;
+  if (vm.count("kind")) kind = parse_kind(vm["kind"].as<std::string>());
+  std::string target = vm.count("target") ? vm["target"].as<std::string>() : "";
+  std::string library;  // check the components of this file
+  if (target.size() > 3 && target.substr(target.size() - 3) == ".so") {
+    library = std::filesystem::weakly_canonical(target).string();
+    bool loaded = false;
+    for (const Component* c : r.all()) loaded = loaded || std::filesystem::weakly_canonical(c->file).string() == library;
+    if (!loaded) r.load_library(library);  // a clear error if it is refused
+  }
+  int checked = 0, failed = 0;
+  for (const Component* c : r.all()) {
+    if (kind && *kind != c->info.kind) continue;
+    if (!library.empty() && std::filesystem::weakly_canonical(c->file).string() != library) continue;
+    if (library.empty() && !vm.count("all") && c->info.spec.name() != target) continue;
+    const CheckReport rep = check_component(r, *c, vm["seed"].as<std::uint64_t>());
+    std::cout << (checked++ ? "\n" : "") << rep.text() << std::flush;
+    failed += rep.count(Verdict::fail) > 0;
+  }
+  if (checked == 0) {
+    std::cerr << fmt::format("sgm check: no component matches '{}'; `sgm list` shows them all\n", target);
+    return kBadInput;
+  }
+  std::cout << fmt::format("\nsgm check: {} component(s) checked, {} with failures\n", checked, failed);
+  return failed ? kRunFailed : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,8 +280,9 @@ int main(int argc, char** argv) {
     if (cmd == "describe") return cmd_describe(rest, g);
     if (cmd == "validate") return cmd_validate(rest, g);
     if (cmd == "run") return cmd_run(rest, g);
+    if (cmd == "check") return cmd_check(rest, g);
     std::cerr << fmt::format("sgm: unknown command '{}'{}\n\n{}", cmd,
-                             did_you_mean(cmd, {"list", "describe", "validate", "run"}), kOverview);
+                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check"}), kOverview);
     return kBadInput;
   } catch (const po::error& e) {
     std::cerr << "sgm " << cmd << ": " << e.what() << " (see `sgm " << cmd << " --help`)\n";

@@ -89,7 +89,7 @@ TEST_CASE("bad plugin libraries are refused with a message naming the file", "[i
   CHECK_THAT(reason("sgm_bad_throwing_register.so"),
              Catch::Contains("registration failed: deliberate failure in register"));
   CHECK_THAT(reason("sgm_bad_duplicate_vp.so"),
-             Catch::Contains("duplicate sde 'vp' (already registered by") && Catch::Contains("sgm_vp.so"));
+             Catch::Contains("duplicate sde 'vp' (already registered by") && Catch::Contains("sgm_sdes_vp.so"));
   CHECK_THAT(reason("sgm_not_a_library.so"), Catch::Contains("cannot load"));
   // The host keeps working: the good plugins are all there, the throwing factory is reported.
   CHECK(r.find(ComponentKind::sde, "vp") != nullptr);
