@@ -1,4 +1,5 @@
 // sgm: the command-line host. Subcommands list, describe, validate, run; `sgm CMD --help`.
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "sgm/host/check.hpp"
 #include "sgm/host/describe.hpp"
 #include "sgm/host/executor.hpp"
+#include "sgm/host/output.hpp"
 #include "sgm/host/pipeline.hpp"
 #include "sgm/host/registry.hpp"
 #include "sgm/host/runner.hpp"
@@ -36,6 +38,7 @@ Commands:
   validate FILE      check a pipeline against the plugins' schemas; runs nothing
   run FILE           run a pipeline: dataset -> sample -> evaluate -> write
   check NAME|LIB.so  conformance checks for plugin authors (--all: every loaded component)
+  merge --out T A B  join sweep tables written by `run --shard K/N`
 
 Plugins are searched in --plugin-path directories, then $SGM_PLUGIN_PATH (':'-separated),
 then next to the binary (build tree) and in the install tree.
@@ -150,13 +153,15 @@ int cmd_validate(const std::vector<std::string>& args, const Global& g) {
   }
   ComponentRegistry r;
   load_plugins(r, g);
-  const Pipeline p = load_pipeline(vm["file"].as<std::string>(), overrides_of(vm), r);
+  const auto points = expand_sweep(vm["file"].as<std::string>(), overrides_of(vm), r);
   TbbExecutor ex;
-  build_components(p, r, ex);  // constructors check how the stages fit together
-  std::cout << fmt::format("{}: ok (dataset {}, sde {}, score {}, sample {}, {} metric{})\n",
+  for (const auto& p : points) build_components(p, r, ex);  // constructors check the fit
+  const Pipeline& p = points.front();
+  std::cout << fmt::format("{}: ok (dataset {}, sde {}, score {}, sample {}, {} metric{}{})\n",
                            p.file, p.dataset->plugin, p.sde->plugin,
                            p.score ? p.score->plugin : "-", p.sample->plugin, p.metrics.size(),
-                           p.metrics.size() == 1 ? "" : "s");
+                           p.metrics.size() == 1 ? "" : "s",
+                           p.sweep.empty() ? "" : fmt::format("; sweep of {} points", points.size()));
   return 0;
 }
 
@@ -167,7 +172,8 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
                      "worker threads (0: all cores); results are identical for any value")(
       "out,o", po::value<std::string>(), "run directory (default runs/<pipeline>-<time>)")(
       "force", "allow --out to name a directory that already holds a run")(
-      "quiet,q", "no progress or log on stderr");
+      "quiet,q", "no progress or log on stderr")(
+      "shard", po::value<std::string>(), "run slice K/N of a sweep (points k with k % N == K)");
   po::positional_options_description pos;
   pos.add("file", 1);
   const auto vm = parse(args, opts, pos);
@@ -177,15 +183,26 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
   }
   ComponentRegistry r;
   load_plugins(r, g);
-  const Pipeline p = load_pipeline(vm["file"].as<std::string>(), overrides_of(vm), r);
+  const auto points = expand_sweep(vm["file"].as<std::string>(), overrides_of(vm), r);
   RunOptions o;
   o.threads = vm["threads"].as<int>();
   if (o.threads < 0) throw po::error("--threads must be >= 0");
   if (vm.count("out")) o.out = vm["out"].as<std::string>();
   o.force = vm.count("force") > 0;
   o.quiet = vm.count("quiet") > 0;
+  Shard shard;
+  if (vm.count("shard")) {
+    const std::string text = vm["shard"].as<std::string>();
+    if (std::sscanf(text.c_str(), "%d/%d", &shard.index, &shard.count) != 2)
+      throw po::error("--shard expects K/N, e.g. --shard 0/4");
+  }
   try {
-    const RunResult res = run_pipeline(p, r, o);
+    if (!points.front().sweep.empty()) {
+      const auto table = run_sweep(points, r, o, shard);
+      std::cout << table.string() << "\n";
+      return 0;
+    }
+    const RunResult res = run_pipeline(points.front(), r, o);
     if (o.quiet) std::cout << res.dir.string() << "\n";
   } catch (const PipelineError&) {
     throw;
@@ -193,6 +210,24 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
     std::cerr << "sgm run: error: " << e.what() << "\n";
     return kRunFailed;
   }
+  return 0;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  po::options_description opts("Options of `sgm merge`");
+  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(), "merged table (CSV)")(
+      "tables", po::value<std::vector<std::string>>(), "sweep tables to join");
+  po::positional_options_description pos;
+  pos.add("tables", -1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("tables") || !vm.count("out")) {
+    usage("sgm merge --out merged.csv sweep-shard0of2.csv sweep-shard1of2.csv ...", opts);
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  std::vector<std::filesystem::path> tables;
+  for (const auto& t : vm["tables"].as<std::vector<std::string>>()) tables.emplace_back(t);
+  write_atomic(vm["out"].as<std::string>(), merge_sweep_tables(tables));
+  std::cout << vm["out"].as<std::string>() << "\n";
   return 0;
 }
 
@@ -281,8 +316,9 @@ int main(int argc, char** argv) {
     if (cmd == "validate") return cmd_validate(rest, g);
     if (cmd == "run") return cmd_run(rest, g);
     if (cmd == "check") return cmd_check(rest, g);
+    if (cmd == "merge") return cmd_merge(rest);
     std::cerr << fmt::format("sgm: unknown command '{}'{}\n\n{}", cmd,
-                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check"}), kOverview);
+                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check", "merge"}), kOverview);
     return kBadInput;
   } catch (const po::error& e) {
     std::cerr << "sgm " << cmd << ": " << e.what() << " (see `sgm " << cmd << " --help`)\n";

@@ -166,7 +166,7 @@ const std::vector<std::pair<std::string, ComponentKind>>& plugin_stages() {
 }
 
 std::vector<std::string> top_level_tables() {
-  std::vector<std::string> names = {"run", "output", "evaluate"};
+  std::vector<std::string> names = {"run", "output", "evaluate", "sweep"};
   for (const auto& [n, k] : plugin_stages()) names.push_back(n);
   return names;
 }
@@ -264,6 +264,28 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
       p.problem(p.where(*ev), "'evaluate' must be a table of metrics ([evaluate.<label>])");
     }
   }
+  if (const toml::node* sw = root.get("sweep")) {
+    if (const toml::table* t = sw->as_table()) {
+      for (const auto& [k, node] : *t) {
+        const std::string path(k.str());
+        const toml::array* values = node.as_array();
+        if (path.find('.') == std::string::npos || !values || values->empty()) {
+          p.problem(p.where(node), fmt::format("[sweep].\"{}\": each axis is \"table.key\" = [values...] "
+                                               "(e.g. \"sample.steps\" = [50, 100])", path));
+          continue;
+        }
+        std::vector<std::string> texts;
+        for (const auto& v : *values) {
+          std::string why;
+          if (auto value = value_from_toml(v, why)) texts.push_back(to_toml_text(*value));
+          else p.problem(p.where(v), fmt::format("[sweep].\"{}\": {}", path, why));
+        }
+        pl.sweep.emplace_back(path, std::move(texts));
+      }
+    } else {
+      p.problem(p.where(*sw), "'sweep' must be a table of axes ([sweep] \"table.key\" = [...])");
+    }
+  }
   const Location top{file_name, 1, 1};
   if (!root.get("dataset"))
     p.problem(top, "missing stage [dataset] (plugin = one of: " +
@@ -278,13 +300,58 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
   return pl;
 }
 
-Pipeline load_pipeline(const fs::path& file, const std::vector<std::string>& overrides,
-                       const ComponentRegistry& registry) {
+std::vector<std::vector<std::string>> Pipeline::sweep_points() const {
+  std::vector<std::vector<std::string>> points{{}};
+  for (const auto& [path, values] : sweep) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& point : points)
+      for (const auto& v : values) {
+        auto p = point;
+        p.push_back(path + "=" + v);
+        next.push_back(std::move(p));
+      }
+    points = std::move(next);
+  }
+  return points;
+}
+
+namespace {
+std::string read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw PipelineError({file.string() + ": cannot open pipeline file"});
   std::ostringstream ss;
   ss << in.rdbuf();
-  return parse_pipeline(ss.str(), file.string(), overrides, registry);
+  return ss.str();
+}
+}  // namespace
+
+std::vector<Pipeline> expand_sweep(const fs::path& file, const std::vector<std::string>& overrides,
+                                   const ComponentRegistry& registry) {
+  const std::string text = read_text(file);
+  Pipeline base = parse_pipeline(text, file.string(), overrides, registry);
+  if (base.sweep.empty()) return {std::move(base)};
+  std::vector<Pipeline> out;
+  std::vector<std::string> problems;
+  for (const auto& point : base.sweep_points()) {
+    auto all = overrides;
+    all.insert(all.end(), point.begin(), point.end());
+    try {
+      Pipeline p = parse_pipeline(text, file.string(), all, registry);
+      p.sweep.clear();
+      out.push_back(std::move(p));
+    } catch (const PipelineError& e) {
+      for (const auto& pr : e.problems()) problems.push_back(pr + "   (sweep point " + join(point, ", ") + ")");
+    }
+  }
+  if (!problems.empty()) throw PipelineError(problems);
+  // Keep the axes on each point so the runner can label rows.
+  for (auto& p : out) p.sweep = base.sweep;
+  return out;
+}
+
+Pipeline load_pipeline(const fs::path& file, const std::vector<std::string>& overrides,
+                       const ComponentRegistry& registry) {
+  return parse_pipeline(read_text(file), file.string(), overrides, registry);
 }
 
 std::string Pipeline::resolved_toml() const {

@@ -7,6 +7,7 @@
 //   [sample]         plugin = "euler_maruyama", steps = 1000
 //   [evaluate.sw]    plugin = "sliced_wasserstein"   (one sub-table per metric, any label)
 //   [output]         csv = true, npy = true
+//   [sweep]          "sample.steps" = [50, 100], "sde.plugin" = ["vp", "ve"]   (optional grid)
 //
 // Everything is validated against the plugins' schemas before anything runs; every problem is
 // reported as "file:line:col: [table].key: message", all of them at once.
@@ -57,7 +58,11 @@ struct Pipeline {
   Params run;     // validated against run_spec()
   Params output;  // validated against output_spec()
   std::optional<StageConfig> dataset, sde, score, sample;
-  std::vector<StageConfig> metrics;  // in file order of [evaluate.*]
+  std::vector<StageConfig> metrics;  // sorted by label
+  /// [sweep]: the grid's axes, each an override path and its values as TOML text.
+  std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
+  /// The override list of every grid point ("path=value"), in row-major order of the axes.
+  std::vector<std::vector<std::string>> sweep_points() const;
 
   std::uint64_t seed() const { return static_cast<std::uint64_t>(run.get<std::int64_t>("seed")); }
   /// The pipeline with every default filled in, as TOML text (written to a run directory).
@@ -75,5 +80,11 @@ Pipeline load_pipeline(const std::filesystem::path& file, const std::vector<std:
 Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
                         const std::vector<std::string>& overrides,
                         const ComponentRegistry& registry);
+
+/// The pipelines of a sweep, one per grid point, each validated (all problems of all points are
+/// reported at once, each prefixed with its point). A pipeline without [sweep] gives itself.
+std::vector<Pipeline> expand_sweep(const std::filesystem::path& file,
+                                   const std::vector<std::string>& overrides,
+                                   const ComponentRegistry& registry);
 
 }  // namespace sgm::host

@@ -63,4 +63,18 @@ struct RunResult {
 /// Run a validated pipeline and write its run directory.
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o);
 
+/// A slice of a sweep: point k runs when k % count == index (Slurm array / MPI rank style).
+struct Shard {
+  int index = 0, count = 1;
+};
+
+/// Run the points of a sweep (from expand_sweep) one after another, each with all threads, into
+/// <dir>/point-<k>/, and keep <dir>/sweep.csv up to date after every point: one row per point
+/// with its axis values, NFE, seconds, each metric and each data-vs-data baseline.
+std::filesystem::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry& registry,
+                                const RunOptions& o, Shard shard = {});
+
+/// Join sweep tables (e.g. from shards) into one, rows sorted by point, columns united.
+std::string merge_sweep_tables(const std::vector<std::filesystem::path>& tables);
+
 }  // namespace sgm::host
