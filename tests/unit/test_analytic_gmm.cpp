@@ -268,10 +268,6 @@ TEST_CASE("analytic_gmm refuses what it cannot score", "[unit][analytic_gmm]") {
     const KernelSde nonlinear([](double) { return 1.0; }, [](double t) { return t; }, 1, false);
     CHECK_THROWS_WITH(make_score(gmm.get(), &nonlinear), Contains("linear"));
   }
-  SECTION("a two-block SDE (CLD)") {
-    const KernelSde cld([](double) { return 1.0; }, [](double t) { return t; }, 2);
-    CHECK_THROWS_WITH(make_score(gmm.get(), &cld), Contains("not supported yet"));
-  }
   SECTION("states of the wrong dimension") {
     auto s = make_score(gmm.get(), ou.get());
     Matrix x = Matrix::Zero(3, 2), out(3, 2);
@@ -282,5 +278,48 @@ TEST_CASE("analytic_gmm refuses what it cannot score", "[unit][analytic_gmm]") {
     auto s = make_score(gmm.get(), &zero);
     Matrix x = Matrix::Zero(1, 1), out(1, 1);
     CHECK_THROWS_WITH(s->score(x, 0.5, out), Contains("degenerate"));
+  }
+}
+
+namespace {
+// A two-block linear SDE with a fixed kernel and an auxiliary initial variance (CLD-like).
+class TwoBlockSde final : public sgm::ForwardSde {
+ public:
+  Eigen::Matrix2d a, sigma, c0;
+  int blocks() const override { return 2; }
+  double t_max() const override { return 1; }
+  double t_min() const override { return 0; }
+  void drift(sgm::CRef, double, sgm::Ref out) const override { out.setZero(); }
+  void diffusion_apply(sgm::CRef z, double, sgm::Ref out) const override { out = z; }
+  void diffusion_squared_apply(sgm::CRef z, double, sgm::Ref out) const override { out = z; }
+  void prior_sample(sgm::Ref out, sgm::RowRng&) const override { out.setZero(); }
+  void prior_log_density(sgm::CRef, sgm::VecRef out) const override { out.setZero(); }
+  Eigen::MatrixXd initial_block_cov() const override { return c0; }
+  bool is_linear() const override { return true; }
+  sgm::LinearKernel kernel(double) const override { return {a, sigma}; }
+};
+}  // namespace
+
+TEST_CASE("analytic_gmm scores two-block (CLD-like) states exactly", "[unit][analytic_gmm]") {
+  // 1-D data N(μ, c); state (x, v) ~ N(A (μ, 0), A diag(c, C0_vv) Aᵀ + Σ) (MATH.md §6, CLD).
+  auto data = sgm::test::make<sgm::Dataset>(
+      "gmm", {{"weights", sgm::DoubleList{1.0}}, {"means", sgm::DoubleTable{{1.5}}},
+              {"covariances", sgm::DoubleTable3{{{0.5}}}}});
+  TwoBlockSde sde;
+  sde.a << 0.8, 0.3, -0.2, 0.6;
+  sde.sigma << 0.4, 0.1, 0.1, 0.3;
+  sde.c0 << 0.0, 0.0, 0.0, 0.25;
+  auto s = make_score(data.get(), &sde);
+  Eigen::Matrix2d init;
+  init << 0.5, 0.0, 0.0, 0.25;
+  const Eigen::Matrix2d cov = sde.a * init * sde.a.transpose() + sde.sigma;
+  const Eigen::Vector2d mean = sde.a.col(0) * 1.5;
+  Matrix u(3, 2), out(3, 2);
+  u << 0.0, 0.0, 1.0, -0.5, 2.0, 1.0;
+  s->score(u, 0.5, out);
+  for (int i = 0; i < 3; ++i) {
+    const Eigen::Vector2d expected = -cov.inverse() * (u.row(i).transpose() - mean);
+    CHECK(out(i, 0) == Approx(expected[0]).epsilon(1e-12));
+    CHECK(out(i, 1) == Approx(expected[1]).epsilon(1e-12));
   }
 }

@@ -2,9 +2,11 @@
 // queries and for "is q inside any ball B(p_j, r_j)" (k-NN precision/recall), in O(log n)
 // expected time per query in low dimensions (Friedman, Bentley, Finkel 1977).
 //
-// Exactness: distances are the squared Euclidean sums over columns in column order, the same
-// arithmetic as a brute-force loop, and neighbours are ordered by (distance², index), so a query
-// returns exactly what brute force returns. A const tree is safe to query from many threads.
+// Exactness: the search is exact (no approximation factor); distances are squared Euclidean
+// sums over columns in column order and neighbours are ordered by (distance², index), so a query
+// returns what a brute-force scan returns, up to the last bit of the distances (the compiler may
+// contract a·b + c into an FMA differently in different inlined copies). Results never depend on
+// threads: a const tree is safe to query from many threads.
 #pragma once
 
 #include <algorithm>
@@ -133,6 +135,9 @@ class KdTree {
     return id;
   }
 
+  /// d2 enlarged by a few ulps: boxes are pruned only when certainly farther than d2.
+  static double slack(double d2) { return d2 * (1.0 + 8.0 * std::numeric_limits<double>::epsilon()); }
+
   /// Squared distance from q to the node's bounding box.
   double box_dist2(const Node& nd, const double* q) const {
     const double* lo = &boxes_[nd.box];
@@ -167,15 +172,16 @@ class KdTree {
     const std::size_t first = dl <= dr ? static_cast<std::size_t>(nd.left) : static_cast<std::size_t>(nd.right);
     const std::size_t second = dl <= dr ? static_cast<std::size_t>(nd.right) : static_cast<std::size_t>(nd.left);
     const double d_first = std::min(dl, dr), d_second = std::max(dl, dr);
-    // A box at distance equal to the current k-th distance may still hold a tie of lower index.
-    if (best.size() < want || d_first <= best.back().dist2) knn_node(first, q, want, best, exclude);
-    if (best.size() < want || d_second <= best.back().dist2) knn_node(second, q, want, best, exclude);
+    // A box at distance equal to the current k-th distance may still hold a tie of lower index;
+    // the slack covers box and point distances rounded differently.
+    if (best.size() < want || d_first <= slack(best.back().dist2)) knn_node(first, q, want, best, exclude);
+    if (best.size() < want || d_second <= slack(best.back().dist2)) knn_node(second, q, want, best, exclude);
   }
 
   bool covered_node(std::size_t id, const double* q) const {
     const Node& nd = nodes_[id];
     const double reach = nd.max_radius;
-    if (box_dist2(nd, q) > reach * reach) return false;
+    if (box_dist2(nd, q) > slack(reach * reach)) return false;
     if (nd.left < 0) {
       for (std::size_t p = nd.begin; p < nd.end; ++p)
         if (squared_distance(q, &pts_[p * d_], d_) <= radii_[p] * radii_[p]) return true;
