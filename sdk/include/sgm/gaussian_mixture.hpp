@@ -42,6 +42,10 @@ class GaussianMixture {
                     " is not symmetric positive definite");
       const Eigen::MatrixXd l = llt.matrixL();
       chol_.push_back(l);
+      const Eigen::MatrixXd inv_l =
+          l.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(d, d));
+      inv_chol_t_.push_back(inv_l.transpose());
+      precision_.push_back(inv_l.transpose() * inv_l);
       log_norm_.push_back(-0.5 * static_cast<double>(d) * std::log(2.0 * std::numbers::pi) -
                           l.diagonal().array().log().sum());
     }
@@ -78,26 +82,26 @@ class GaussianMixture {
   void score(CRef x, Ref out) const {
     const Eigen::Index n = x.rows(), k = components();
     Eigen::MatrixXd logp(n, k);
-    std::vector<Matrix> grad(static_cast<std::size_t>(k));
+    Matrix diff(n, dim()), white(n, dim());
+    // Pass 1: log w_c + log N(x; μ_c, C_c) = const_c − ½‖(x − μ_c) L_c⁻ᵀ‖². Coefficient-wise
+    // (lazy) products: d is small, so GEMM blocking would cost more than it saves.
     for (Eigen::Index c = 0; c < k; ++c) {
-      const auto& l = chol_[static_cast<std::size_t>(c)];
-      Matrix& g = grad[static_cast<std::size_t>(c)];
-      g = x.rowwise() - means_.row(c);
-      // Rows whitened: w = (x − μ) L⁻ᵀ, so ‖w‖² is the Mahalanobis distance.
-      l.transpose().triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(g);
+      diff = x.rowwise() - means_.row(c);
+      white = diff.lazyProduct(inv_chol_t_[static_cast<std::size_t>(c)]);
       logp.col(c) = (log_weights_[c] + log_norm_[static_cast<std::size_t>(c)]) -
-                    0.5 * g.rowwise().squaredNorm().array();
-      // −(x − μ) C⁻¹ = −w L⁻¹.
-      l.triangularView<Eigen::Lower>().solveInPlace<Eigen::OnTheRight>(g);
-      g = -g;
+                    0.5 * white.rowwise().squaredNorm().array();
     }
     // Responsibilities by a row-wise softmax (max subtracted for stability).
     const Eigen::VectorXd m = logp.rowwise().maxCoeff();
     logp = (logp.colwise() - m).array().exp();
-    const Eigen::VectorXd z = logp.rowwise().sum();
+    logp.array().colwise() /= logp.rowwise().sum().array();
+    // Pass 2: out = −Σ_c r_c (x − μ_c) C_c⁻¹ (the difference is recomputed: O(n d) memory).
     out.setZero();
-    for (Eigen::Index c = 0; c < k; ++c)
-      out += (logp.col(c).array() / z.array()).matrix().asDiagonal() * grad[static_cast<std::size_t>(c)];
+    for (Eigen::Index c = 0; c < k; ++c) {
+      diff = x.rowwise() - means_.row(c);
+      white = diff.lazyProduct(precision_[static_cast<std::size_t>(c)]);
+      out.array() -= white.array().colwise() * logp.col(c).array();
+    }
   }
 
   /// Row i of out drawn with rng.row(i): a component by its weight, then μ + L z.
@@ -129,7 +133,7 @@ class GaussianMixture {
 
   Eigen::VectorXd weights_, log_weights_;
   Matrix means_;
-  std::vector<Eigen::MatrixXd> covs_, chol_;
+  std::vector<Eigen::MatrixXd> covs_, chol_, inv_chol_t_, precision_;
   std::vector<double> log_norm_;
 };
 

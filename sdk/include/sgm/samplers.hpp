@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -284,28 +285,56 @@ inline void annealed_langevin_step(const ScoreModel& score, Ref x, double t, dou
   langevin_step(score, x, t, 0.5 * alpha, rng, ws);
 }
 
-/// Langevin corrector with the signal-to-noise step-size rule (MATH.md §3, §B4 Alg B.7):
-///     ε = 2 a (r ‖z‖ / ‖s‖)²,   x ← x + ε s + √(2ε) z,
-/// with the norms taken PER PARTICLE (row), not batch-averaged as in score_sde: a batch average
-/// would make every particle's step depend on which other particles share its block, so the
-/// result would change with the chunk size and thread count. Per-row norms keep each particle's
-/// trajectory a function of its own noise stream only. (In high dimension ‖z‖ ≈ √d for every row,
-/// so the two rules agree; in 2-D the per-row rule is noisier but unbiased in the same sense.)
-/// A row with ‖s‖ = 0 is left unchanged (ε would be infinite). One score evaluation.
+/// Langevin corrector with the signal-to-noise step-size rule (MATH.md §3, §B4 Alg B.7) and
+/// norms taken PER PARTICLE (row):
+///     ε = 2 a (r ‖z‖ / ‖s‖)²,   x ← x + ε s + √(2ε) z.
+/// score_sde averages the norms over the batch instead, which makes every particle's step depend
+/// on which other particles share its block (results would change with chunk size and thread
+/// count); per-row norms avoid that, but make ε depend on the particle's own state, which biases
+/// the chain in low dimension (see corrector_kernel_eps(), the default rule of `pc`).
+/// Per-row norms have a heavy tail in low dimension: near a mode ‖s‖ → 0 and ε → ∞. So ε is
+/// capped at `eps_max`; for one-block linear SDEs corrector_eps_max() gives σ_t², which keeps the
+/// step inside Langevin's stability range ε < 2/L, since −∇² log p_t ⪯ σ_t⁻² I (p_t is a
+/// Gaussian smoothing of the scaled data law) [DER]. A row with ‖s‖ = 0 takes ε = eps_max (no
+/// move if eps_max is infinite). One score evaluation.
 /// \param a  a_i = 1 − β_i for VP-type steps, 1 for VE-type (see corrector_alpha()).
 inline void langevin_corrector_step(const ScoreModel& score, Ref x, double t, double snr,
-                                    double a, RowRng& rng, StepWorkspace& ws) {
+                                    double a, RowRng& rng, StepWorkspace& ws,
+                                    double eps_max = std::numeric_limits<double>::infinity()) {
   ws.resize(x.rows(), x.cols());
   score.score(x, t, ws.s);
   rng.normal(ws.z);
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     const double sn = ws.s.row(i).norm();
-    if (!(sn > 0.0)) continue;
-    const double ratio = snr * ws.z.row(i).norm() / sn;
-    const double eps = 2.0 * a * ratio * ratio;
+    double eps = eps_max;
+    if (sn > 0.0) {
+      const double ratio = snr * ws.z.row(i).norm() / sn;
+      eps = std::min(eps_max, 2.0 * a * ratio * ratio);
+    }
+    if (!std::isfinite(eps) || !(eps > 0.0)) continue;
     x.row(i).noalias() += eps * ws.s.row(i);
     x.row(i).noalias() += std::sqrt(2.0 * eps) * ws.z.row(i);
   }
+}
+
+/// Cap of the corrector's step size at time t: σ_t² for one-block linear SDEs (see
+/// langevin_corrector_step), else +∞.
+inline double corrector_eps_max(const ForwardSde& sde, double t) {
+  if (!is_one_block_linear(sde)) return std::numeric_limits<double>::infinity();
+  const double v = scalar_kernel(sde, t).var;
+  return v > 0.0 ? v : std::numeric_limits<double>::infinity();
+}
+
+/// The corrector's step size with the norms replaced by their noise-dominated values,
+/// ‖z‖² → d and ‖s‖² → d/σ_t² (the Fisher information of p_t is at most d/σ_t², with equality when
+/// the noise dominates the data): ε = 2 a r² σ_t² for one-block linear SDEs. State-independent
+/// and chunk-independent. Why not per-particle norms: a step size that depends on the particle's
+/// own state breaks Langevin's invariance (particles near a mode, where ‖s‖ → 0, are kicked away);
+/// on 1-D N(2, 0.25) data under VP, PC with per-particle norms ends at variance 0.77 instead of
+/// 0.25 (tests/convergence/test_samplers.cpp). In high dimension ‖z‖ and ‖s‖ concentrate and the
+/// rules agree. \throws Error if the SDE is not one-block linear.
+inline double corrector_kernel_eps(const ForwardSde& sde, double t, double snr, double a) {
+  return 2.0 * a * snr * snr * scalar_kernel(sde, t).var;
 }
 
 /// a_i of the corrector for the step from t down to s: a² = (m_t/m_s)² = 1 − β_i when the SDE
