@@ -1,8 +1,8 @@
 // annealed_langevin.cpp: annealed Langevin dynamics (NCSN; MATH.md §3, §B2 Alg 5.1, Ch5
-// convention). L noise levels σ_1 > ... > σ_L are read from the SDE's kernel at L times evenly
-// spaced from T = sde.t_max() down to ε = sde.t_min() (t_l = T + (l−1)/(L−1)·(ε − T); L = 1: ε):
-// σ_l² = σ_{t_l}², the kernel variance (for multi-block linear SDEs the mean of the diagonal of
-// the block covariance). For VE the levels are geometric, as in NCSN. At each level, T steps of
+// convention). L noise levels σ_1 > ... > σ_L, geometric between σ(T) and σ(ε) as in NCSN, are
+// placed at the times t_l where the SDE's kernel variance (for multi-block linear SDEs the mean
+// of the diagonal of the block covariance) equals σ_l² (t_1 = T, t_L = ε = sde.t_min()). For VE
+// these are evenly spaced times. At each level, T steps of
 //
 //   α_l = ε σ_l²/σ_L²,   x ← x + (α_l/2) s(x, t_l) + √α_l z          (Ch5 form, Alg 5.1)
 //
@@ -21,6 +21,7 @@
 //   epsilon = 2e-5
 #include <cstdint>
 #include <string>
+#include <cmath>
 #include <vector>
 
 #include <sgm/context.hpp>
@@ -70,16 +71,18 @@ class AnnealedLangevin final : public sgm::Integrator {
     require_sampling_inputs("annealed_langevin", state, score, rng);
     if (!sde.is_linear())
       throw sgm::Error("annealed_langevin: the SDE has no perturbation kernel");
+    // Levels geometric in σ between σ(T) and σ(ε), as NCSN's σ_1 > ... > σ_L; for VE (σ
+    // geometric in t) these are evenly spaced times. For VP an even time grid would crowd the
+    // levels near σ ≈ 1 and stop at a level whose mean scale m_t is still far from 1.
+    const double v_first = level_variance(sde, sde.t_max()), v_last = level_variance(sde, sde.t_min());
+    if (!(v_last > 0.0))
+      throw sgm::Error("annealed_langevin: the kernel variance at t_min is zero; set t_min > 0");
     std::vector<double> t(levels_), var(levels_);
     for (std::uint64_t l = 0; l < levels_; ++l) {
-      t[l] = levels_ == 1 ? sde.t_min()
-                          : sde.t_max() + (sde.t_min() - sde.t_max()) * static_cast<double>(l) /
-                                              static_cast<double>(levels_ - 1);
-      const LinearKernel k = sde.kernel(t[l]);
-      var[l] = k.cov.diagonal().mean();
+      const double frac = levels_ == 1 ? 1.0 : static_cast<double>(l) / static_cast<double>(levels_ - 1);
+      var[l] = v_first * std::pow(v_last / v_first, frac);
+      t[l] = l + 1 == levels_ ? sde.t_min() : l == 0 ? sde.t_max() : time_of_variance(sde, var[l]);
     }
-    if (!(var.back() > 0.0))
-      throw sgm::Error("annealed_langevin: the kernel variance at t_min is zero; set t_min > 0");
     StepWorkspace ws;
     for (std::uint64_t l = 0; l < levels_; ++l) {
       const double alpha = epsilon_ * var[l] / var.back();
@@ -93,6 +96,19 @@ class AnnealedLangevin final : public sgm::Integrator {
   }
 
  private:
+  static double level_variance(const ForwardSde& sde, double t) {
+    return sde.kernel(t).cov.diagonal().mean();
+  }
+  // The time at which the kernel variance equals v, by bisection (the variance grows with t).
+  static double time_of_variance(const ForwardSde& sde, double v) {
+    double lo = sde.t_min(), hi = sde.t_max();
+    for (int i = 0; i < 100 && hi - lo > 1e-14 * hi; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (level_variance(sde, mid) < v ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+  }
+
   std::uint64_t levels_, per_level_;
   double epsilon_;
   bool denoise_;
