@@ -28,52 +28,28 @@
 
 namespace sgm::plugins::integrators {
 
-class Ddim final : public sgm::Integrator {
+class Ddim final : public FixedGridSampler {
  public:
   static sgm::ParamSpec params() {
-    sgm::ParamSpec p{"ddim", "DDIM sampler (eta = 0 deterministic, eta > 0 stochastic)"};
-    p.add<std::int64_t>("steps", 50, "number of time steps from T down to t_min").min(1);
+    sgm::ParamSpec p{"ddim", "DDIM: deterministic (eta = 0) or stochastic (eta > 0) implicit sampler"};
+    add_grid_params(p, 50);
     p.add<double>("eta", 0.0, "stochasticity eta (0: deterministic; 1: ancestral)").min(0.0);
-    p.add<std::string>("grid", std::string("uniform"),
-                       "time grid: uniform, or quadratic (denser near t_min)")
-        .choices({"uniform", "quadratic"});
-    p.add<bool>("denoise", false, "final Tweedie step x <- (x + sigma^2 s)/m at t_min");
     p.example("[sample]\nplugin = \"ddim\"\nsteps = 50\neta = 0.0");
     return p;
   }
-
   Ddim(const sgm::Params& p, const sgm::Context& ctx)
-      : steps_(static_cast<std::uint64_t>(p.get<std::int64_t>("steps"))),
-        eta_(p.get<double>("eta")),
-        grid_(grid_kind_from(p.get<std::string>("grid"))),
-        denoise_(p.get<bool>("denoise")) {
-    if (p.get<std::int64_t>("steps") < 1) throw sgm::Error("ddim: steps must be >= 1");
-    if (!(eta_ >= 0.0)) throw sgm::Error("ddim: eta must be >= 0");
+      : FixedGridSampler(p, ctx, "ddim", 1), eta_(p.get<double>("eta")) {
     require_one_block_linear(ctx.sde, "ddim", "DDIM");
   }
 
-  // Documentation inherited.
-  std::uint64_t planned_steps() const override { return steps_; }
-
-  IntegrationStats integrate(Ref state, const ForwardSde& sde, const ScoreModel* score,
-                             RowRng& rng, Progress& progress) const override {
-    require_sampling_inputs("ddim", state, score, rng);
-    require_one_block_linear(&sde, "ddim", "DDIM");
-    const std::vector<double> t = sampling_grid(sde, steps_, grid_);
-    StepWorkspace ws;
-    for (std::uint64_t k = 0; k < steps_; ++k) {
-      ddim_step(sde, *score, state, t[k], t[k + 1], eta_, rng, ws);
-      progress.advance(static_cast<std::uint64_t>(state.rows()));
-    }
-    if (denoise_) tweedie_denoise(sde, *score, state, t.back(), ws);
-    return {steps_, steps_ + (denoise_ ? 1 : 0)};
+ protected:
+  void step(const ForwardSde& sde, const ScoreModel& score, Ref x, double t, double t_next,
+            RowRng& rng, StepWorkspace& ws) const override {
+    ddim_step(sde, score, x, t, t_next, eta_, rng, ws);
   }
 
  private:
-  std::uint64_t steps_;
   double eta_;
-  GridKind grid_;
-  bool denoise_;
 };
 
 }  // namespace sgm::plugins::integrators

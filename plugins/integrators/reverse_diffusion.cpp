@@ -29,48 +29,23 @@
 
 namespace sgm::plugins::integrators {
 
-class ReverseDiffusion final : public sgm::Integrator {
+class ReverseDiffusion final : public FixedGridSampler {
  public:
   static sgm::ParamSpec params() {
     sgm::ParamSpec p{"reverse_diffusion",
                      "Reverse-diffusion predictor (exact kernel discretisation for linear SDEs)"};
-    p.add<std::int64_t>("steps", 1000, "number of time steps from T down to t_min").min(1);
-    p.add<std::string>("grid", std::string("uniform"),
-                       "time grid: uniform, or quadratic (denser near t_min)")
-        .choices({"uniform", "quadratic"});
-    p.add<bool>("denoise", false, "final Tweedie step x <- (x + sigma^2 s)/m at t_min");
+    add_grid_params(p, 1000);
     p.example("[sample]\nplugin = \"reverse_diffusion\"\nsteps = 1000");
     return p;
   }
-
   ReverseDiffusion(const sgm::Params& p, const sgm::Context& ctx)
-      : steps_(static_cast<std::uint64_t>(p.get<std::int64_t>("steps"))),
-        grid_(grid_kind_from(p.get<std::string>("grid"))),
-        denoise_(p.get<bool>("denoise")) {
-    if (p.get<std::int64_t>("steps") < 1) throw sgm::Error("reverse_diffusion: steps must be >= 1");
-    check_denoise(ctx.sde, denoise_, "reverse_diffusion");
+      : FixedGridSampler(p, ctx, "reverse_diffusion", 1) {}
+
+ protected:
+  void step(const ForwardSde& sde, const ScoreModel& score, Ref x, double t, double t_next,
+            RowRng& rng, StepWorkspace& ws) const override {
+    reverse_diffusion_step(sde, score, x, t, t_next, rng, ws);
   }
-
-  // Documentation inherited.
-  std::uint64_t planned_steps() const override { return steps_; }
-
-  IntegrationStats integrate(Ref state, const ForwardSde& sde, const ScoreModel* score,
-                             RowRng& rng, Progress& progress) const override {
-    require_sampling_inputs("reverse_diffusion", state, score, rng);
-    const std::vector<double> t = sampling_grid(sde, steps_, grid_);
-    StepWorkspace ws;
-    for (std::uint64_t k = 0; k < steps_; ++k) {
-      reverse_diffusion_step(sde, *score, state, t[k], t[k + 1], rng, ws);
-      progress.advance(static_cast<std::uint64_t>(state.rows()));
-    }
-    if (denoise_) tweedie_denoise(sde, *score, state, t.back(), ws);
-    return {steps_, steps_ + (denoise_ ? 1 : 0)};
-  }
-
- private:
-  std::uint64_t steps_;
-  GridKind grid_;
-  bool denoise_;
 };
 
 }  // namespace sgm::plugins::integrators

@@ -29,51 +29,27 @@
 
 namespace sgm::plugins::integrators {
 
-class StochasticHeun final : public sgm::Integrator {
+class StochasticHeun final : public FixedGridSampler {
  public:
   static sgm::ParamSpec params() {
     sgm::ParamSpec p{"stochastic_heun",
-                     "Stochastic Heun for the reverse-time SDE (additive noise, strong order 1)"};
-    p.add<std::int64_t>("steps", 500, "number of time steps from T down to t_min").min(1);
-    p.add<std::string>("grid", std::string("uniform"),
-                       "time grid: uniform, or quadratic (denser near t_min)")
-        .choices({"uniform", "quadratic"});
-    p.add<bool>("denoise", false, "final Tweedie step x <- (x + sigma^2 s)/m at t_min");
+                     "Stochastic Heun for the reverse SDE (additive noise, 2 NFE/step)"};
+    add_grid_params(p, 500);
     p.example("[sample]\nplugin = \"stochastic_heun\"\nsteps = 500");
     return p;
   }
-
   StochasticHeun(const sgm::Params& p, const sgm::Context& ctx)
-      : steps_(static_cast<std::uint64_t>(p.get<std::int64_t>("steps"))),
-        grid_(grid_kind_from(p.get<std::string>("grid"))),
-        denoise_(p.get<bool>("denoise")) {
-    if (p.get<std::int64_t>("steps") < 1) throw sgm::Error("stochastic_heun: steps must be >= 1");
-    check_denoise(ctx.sde, denoise_, "stochastic_heun");
+      : FixedGridSampler(p, ctx, "stochastic_heun", 2) {}
+
+ protected:
+  void step(const ForwardSde& sde, const ScoreModel& score, Ref x, double t, double t_next,
+            RowRng& rng, StepWorkspace& ws) const override {
+    // The Brownian increment ξ ~ N(0, h I), shared by the predictor and the corrector.
+    ws.dw.resize(x.rows(), x.cols());
+    rng.normal(ws.dw);
+    ws.dw *= std::sqrt(t - t_next);
+    stochastic_heun_step(sde, score, x, t, t_next, ws.dw, ws);
   }
-
-  // Documentation inherited.
-  std::uint64_t planned_steps() const override { return steps_; }
-
-  IntegrationStats integrate(Ref state, const ForwardSde& sde, const ScoreModel* score,
-                             RowRng& rng, Progress& progress) const override {
-    require_sampling_inputs("stochastic_heun", state, score, rng);
-    const std::vector<double> t = sampling_grid(sde, steps_, grid_);
-    StepWorkspace ws;
-    Matrix dw(state.rows(), state.cols());
-    for (std::uint64_t k = 0; k < steps_; ++k) {
-      rng.normal(dw);
-      dw *= std::sqrt(t[k] - t[k + 1]);
-      stochastic_heun_step(sde, *score, state, t[k], t[k + 1], dw, ws);
-      progress.advance(static_cast<std::uint64_t>(state.rows()));
-    }
-    if (denoise_) tweedie_denoise(sde, *score, state, t.back(), ws);
-    return {steps_, 2 * steps_ + (denoise_ ? 1 : 0)};
-  }
-
- private:
-  std::uint64_t steps_;
-  GridKind grid_;
-  bool denoise_;
 };
 
 }  // namespace sgm::plugins::integrators

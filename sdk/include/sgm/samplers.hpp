@@ -28,6 +28,8 @@
 
 #include "sgm/error.hpp"
 #include "sgm/forward_sde.hpp"
+#include "sgm/integrator.hpp"
+#include "sgm/params.hpp"
 #include "sgm/reverse.hpp"
 #include "sgm/rng.hpp"
 #include "sgm/score_model.hpp"
@@ -136,6 +138,7 @@ inline bool is_ve_type(const Transition& tr) { return std::abs(tr.a - 1.0) <= 1e
 struct StepWorkspace {
   DriftWorkspace drift;
   Matrix b0, b1, z, s, tmp;
+  Matrix dw;  // a Brownian increment drawn by the caller (stochastic Heun)
   void resize(Eigen::Index rows, Eigen::Index cols) {
     drift.resize(rows, cols);
     for (Matrix* m : {&b0, &b1, &z, &s, &tmp})
@@ -445,5 +448,59 @@ inline void require_sampling_inputs(const std::string& who, CRef state, const Sc
 inline void check_denoise(const ForwardSde* sde, bool denoise, const std::string& who) {
   if (denoise) require_one_block_linear(sde, who, "denoise = true (a final Tweedie step)");
 }
+
+/// Base of the samplers that take one step per interval of a fixed time grid from T to t_min
+/// (MATH.md §3): it owns the parameters steps / grid / denoise, the loop, progress, the final
+/// Tweedie step and the NFE count, so a sampler plugin only writes its step.
+class FixedGridSampler : public Integrator {
+ public:
+  /// Declare steps (with this default), grid and denoise on a plugin's spec.
+  static void add_grid_params(ParamSpec& p, std::int64_t default_steps) {
+    p.add<std::int64_t>("steps", default_steps, "number of time steps from T down to t_min").min(1);
+    p.add<std::string>("grid", std::string("uniform"),
+                       "time grid: uniform, or quadratic (denser near t_min)")
+        .choices({"uniform", "quadratic"});
+    p.add<bool>("denoise", false, "final Tweedie step x <- (x + sigma^2 s)/m at t_min");
+  }
+
+  /// `name` for messages; `evals_per_step` score evaluations per step (NFE accounting).
+  FixedGridSampler(const Params& p, const Context& ctx, std::string name, std::uint64_t evals_per_step)
+      : name_(std::move(name)),
+        steps_(static_cast<std::uint64_t>(p.get<std::int64_t>("steps"))),
+        grid_(grid_kind_from(p.get<std::string>("grid"))),
+        denoise_(p.get<bool>("denoise")),
+        evals_per_step_(evals_per_step) {
+    if (p.get<std::int64_t>("steps") < 1) throw Error(name_ + ": steps must be >= 1");
+    check_denoise(ctx.sde, denoise_, name_);
+  }
+
+  // Documentation inherited.
+  std::uint64_t planned_steps() const override { return steps_; }
+
+  IntegrationStats integrate(Ref state, const ForwardSde& sde, const ScoreModel* score,
+                             RowRng& rng, Progress& progress) const final {
+    require_sampling_inputs(name_, state, score, rng);
+    const std::vector<double> t = sampling_grid(sde, steps_, grid_);
+    StepWorkspace ws;
+    for (std::uint64_t k = 0; k < steps_; ++k) {
+      step(sde, *score, state, t[k], t[k + 1], rng, ws);
+      progress.advance(static_cast<std::uint64_t>(state.rows()));
+    }
+    if (denoise_) tweedie_denoise(sde, *score, state, t.back(), ws);
+    return {steps_, evals_per_step_ * steps_ + (denoise_ ? 1 : 0)};
+  }
+
+ protected:
+  /// Move every row of x from time t down to t_next < t; row i's noise from rng.row(i) only.
+  virtual void step(const ForwardSde& sde, const ScoreModel& score, Ref x, double t,
+                    double t_next, RowRng& rng, StepWorkspace& ws) const = 0;
+
+ private:
+  std::string name_;
+  std::uint64_t steps_;
+  GridKind grid_;
+  bool denoise_;
+  std::uint64_t evals_per_step_;
+};
 
 }  // namespace sgm
