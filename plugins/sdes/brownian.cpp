@@ -55,14 +55,10 @@ class Brownian final : public sgm::ForwardSde {
   }
 
   void prior_sample(Ref out, RowRng& rng) const override {
-    rng.normal(out);
-    out *= std::sqrt(prior_variance());
+    isotropic_gaussian_sample(out, rng, prior_variance());
   }
   void prior_log_density(CRef x, VecRef out) const override {
-    const double d = static_cast<double>(x.cols()), var = prior_variance();
-    out = (-0.5 * d * std::log(2.0 * std::numbers::pi * var) -
-           (0.5 / var) * x.array().square().rowwise().sum())
-              .matrix();
+    isotropic_gaussian_log_density(x, out, prior_variance());
   }
 
   bool is_linear() const override { return true; }

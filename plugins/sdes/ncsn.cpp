@@ -66,14 +66,10 @@ class Ncsn final : public sgm::ForwardSde {
   void diffusion_squared_apply(CRef s, double t, Ref out) const override { out = g2(t) * s; }
 
   void prior_sample(Ref out, RowRng& rng) const override {
-    rng.normal(out);
-    out *= std::sqrt(var_[n_]);
+    isotropic_gaussian_sample(out, rng, var_[n_]);
   }
   void prior_log_density(CRef x, VecRef out) const override {
-    const double d = static_cast<double>(x.cols()), v = var_[n_];
-    out = (-0.5 * d * std::log(2.0 * std::numbers::pi * v) -
-           (0.5 / v) * x.array().square().rowwise().sum())
-              .matrix();
+    isotropic_gaussian_log_density(x, out, var_[n_]);
   }
 
   bool is_linear() const override { return true; }

@@ -63,13 +63,10 @@ class OrnsteinUhlenbeck final : public sgm::ForwardSde {
   }
 
   void prior_sample(Ref out, RowRng& rng) const override {
-    rng.normal(out);
-    out.array() = alpha_ + std::sqrt(stationary_var_) * out.array();
+    isotropic_gaussian_sample(out, rng, stationary_var_, alpha_);
   }
   void prior_log_density(CRef x, VecRef out) const override {
-    const double d = static_cast<double>(x.cols());
-    const double norm = -0.5 * d * std::log(2.0 * std::numbers::pi * stationary_var_);
-    out = (norm - 0.5 * (x.array() - alpha_).square().rowwise().sum() / stationary_var_).matrix();
+    isotropic_gaussian_log_density(x, out, stationary_var_, alpha_);
   }
 
   bool is_linear() const override { return alpha_ == 0.0; }

@@ -61,15 +61,10 @@ class VarianceExploding final : public sgm::ForwardSde {
   }
 
   void prior_sample(Ref out, RowRng& rng) const override {
-    rng.normal(out);
-    out *= std::sqrt(variance(t_max_));
+    isotropic_gaussian_sample(out, rng, variance(t_max_));
   }
   void prior_log_density(CRef x, VecRef out) const override {
-    const double var = variance(t_max_);
-    const double d = static_cast<double>(x.cols());
-    out = (-0.5 * d * std::log(2.0 * std::numbers::pi * var) -
-           0.5 * x.array().square().rowwise().sum() / var)
-              .matrix();
+    isotropic_gaussian_log_density(x, out, variance(t_max_));
   }
 
   bool is_linear() const override { return true; }

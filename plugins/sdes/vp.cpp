@@ -55,12 +55,11 @@ class VariancePreserving final : public sgm::ForwardSde {
   void diffusion_apply(CRef z, double t, Ref out) const override { out = std::sqrt(beta(t)) * z; }
   void diffusion_squared_apply(CRef s, double t, Ref out) const override { out = beta(t) * s; }
 
-  void prior_sample(Ref out, RowRng& rng) const override { rng.normal(out); }
+  void prior_sample(Ref out, RowRng& rng) const override {
+    isotropic_gaussian_sample(out, rng, 1.0);
+  }
   void prior_log_density(CRef x, VecRef out) const override {
-    const double d = static_cast<double>(x.cols());
-    out = (-0.5 * d * std::log(2.0 * std::numbers::pi) -
-           0.5 * x.array().square().rowwise().sum())
-              .matrix();
+    isotropic_gaussian_log_density(x, out, 1.0);
   }
 
   bool is_linear() const override { return true; }

@@ -6,6 +6,9 @@
 // perturbation kernel is a small blocks x blocks matrix pair, applied Kronecker-wise (⊗ I_d).
 #pragma once
 
+#include <cmath>
+#include <numbers>
+
 #include <Eigen/Core>
 
 #include "sgm/abi.hpp"
@@ -65,5 +68,20 @@ class SGM_SDK_VISIBLE ForwardSde {
     throw Error("this SDE has no closed-form perturbation kernel");
   }
 };
+
+/// The isotropic Gaussian prior N(mean·1, var·I) most one-block SDEs use: each row of `out`
+/// from its own stream (rng.row(i)).
+inline void isotropic_gaussian_sample(Ref out, RowRng& rng, double var, double mean = 0.0) {
+  rng.normal(out);
+  out.array() = mean + std::sqrt(var) * out.array();
+}
+
+/// log N(x; mean·1, var·I) per row.
+inline void isotropic_gaussian_log_density(CRef x, VecRef out, double var, double mean = 0.0) {
+  const double d = static_cast<double>(x.cols());
+  out = (-0.5 * d * std::log(2.0 * std::numbers::pi * var) -
+         (0.5 / var) * (x.array() - mean).square().rowwise().sum())
+            .matrix();
+}
 
 }  // namespace sgm
