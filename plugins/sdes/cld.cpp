@@ -40,6 +40,7 @@
 #include <sgm/error.hpp>
 #include <sgm/forward_sde.hpp>
 #include <sgm/params.hpp>
+#include <sgm/phase_space.hpp>
 #include <sgm/plugin.hpp>
 #include <sgm/registry.hpp>
 
@@ -113,20 +114,10 @@ class CriticallyDampedLangevin final : public sgm::ForwardSde {
 
   /// state = [data, v0] with v0 ~ N(0, γM I), row i's velocity from rng.row(i).
   void lift(CRef data, Ref state, RowRng& rng) const override {
-    const Eigen::Index d = data.cols();
-    if (state.cols() != 2 * d || state.rows() != data.rows())
-      throw sgm::Error("cld: lift needs a state of 2 x the data dimension");
-    const double sd = std::sqrt(gamma_ * m_);
-    state.leftCols(d) = data;
-    for (Eigen::Index i = 0; i < data.rows(); ++i) {
-      Rng& r = rng.row(i);
-      for (Eigen::Index j = 0; j < d; ++j) state(i, d + j) = sd * r.normal();
-    }
+    lift_with_gaussian_velocity(data, state, rng, gamma_ * m_, "cld");
   }
   Eigen::MatrixXd initial_block_cov() const override {
-    Eigen::MatrixXd c = Eigen::MatrixXd::Zero(2, 2);
-    c(1, 1) = gamma_ * m_;
-    return c;
+    return gaussian_velocity_block_cov(gamma_ * m_);
   }
 
   bool is_linear() const override { return true; }
