@@ -11,7 +11,7 @@ namespace sgm::host {
 namespace {
 const ComponentKind kAllKinds[] = {ComponentKind::dataset, ComponentKind::sde,
                                    ComponentKind::score, ComponentKind::integrator,
-                                   ComponentKind::metric};
+                                   ComponentKind::metric, ComponentKind::objective};
 }
 
 ComponentKind parse_kind(const std::string& text) {

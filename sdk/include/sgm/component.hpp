@@ -5,7 +5,7 @@
 
 namespace sgm {
 
-enum class ComponentKind { dataset, sde, score, integrator, metric };
+enum class ComponentKind { dataset, sde, score, integrator, metric, objective };
 
 inline const char* to_string(ComponentKind k) {
   switch (k) {
@@ -14,6 +14,7 @@ inline const char* to_string(ComponentKind k) {
     case ComponentKind::score: return "score";
     case ComponentKind::integrator: return "integrator";
     case ComponentKind::metric: return "metric";
+    case ComponentKind::objective: return "objective";
   }
   return "?";
 }

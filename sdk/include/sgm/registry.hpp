@@ -16,6 +16,7 @@
 #include "sgm/forward_sde.hpp"
 #include "sgm/integrator.hpp"
 #include "sgm/metric.hpp"
+#include "sgm/objective.hpp"
 #include "sgm/params.hpp"
 #include "sgm/score_model.hpp"
 
@@ -26,7 +27,7 @@ using FactoryFn = std::function<std::unique_ptr<I>(const Params&, const Context&
 
 /// One factory per component kind; the variant index is the kind.
 using Factory = std::variant<FactoryFn<Dataset>, FactoryFn<ForwardSde>, FactoryFn<ScoreModel>,
-                             FactoryFn<Integrator>, FactoryFn<Metric>>;
+                             FactoryFn<Integrator>, FactoryFn<Metric>, FactoryFn<Objective>>;
 
 struct ComponentInfo {
   ComponentKind kind;
@@ -41,7 +42,7 @@ constexpr int is_base = std::is_base_of_v<I, T> ? 1 : 0;
 template <class T>
 constexpr int interface_count = is_base<T, Dataset> + is_base<T, ForwardSde> +
                                 is_base<T, ScoreModel> + is_base<T, Integrator> +
-                                is_base<T, Metric>;
+                                is_base<T, Metric> + is_base<T, Objective>;
 
 template <class T>
 auto interface_of() {
@@ -49,7 +50,8 @@ auto interface_of() {
   else if constexpr (std::is_base_of_v<ForwardSde, T>) return static_cast<ForwardSde*>(nullptr);
   else if constexpr (std::is_base_of_v<ScoreModel, T>) return static_cast<ScoreModel*>(nullptr);
   else if constexpr (std::is_base_of_v<Integrator, T>) return static_cast<Integrator*>(nullptr);
-  else return static_cast<Metric*>(nullptr);
+  else if constexpr (std::is_base_of_v<Metric, T>) return static_cast<Metric*>(nullptr);
+  else return static_cast<Objective*>(nullptr);
 }
 }  // namespace detail
 
@@ -65,7 +67,7 @@ class SGM_SDK_VISIBLE Registry {
   void add() {
     static_assert(detail::interface_count<T> == 1,
                   "sgm: a component must derive from exactly one of Dataset, ForwardSde, "
-                  "ScoreModel, Integrator, Metric");
+                  "ScoreModel, Integrator, Metric, Objective");
     static_assert(requires { { T::params() } -> std::convertible_to<ParamSpec>; },
                   "sgm: a component must provide `static sgm::ParamSpec params()`");
     using I = std::remove_pointer_t<decltype(detail::interface_of<T>())>;

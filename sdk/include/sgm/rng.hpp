@@ -21,6 +21,10 @@ inline constexpr std::uint32_t integrator = 4; // noise of SDE integrators
 inline constexpr std::uint32_t metric = 5;     // random projections etc.
 inline constexpr std::uint32_t baseline = 6;   // a second reference set (data-vs-data floor)
 inline constexpr std::uint32_t lift = 7;       // auxiliary variables drawn when lifting data
+inline constexpr std::uint32_t init = 8;       // initial weights of trainable models
+inline constexpr std::uint32_t objective = 9;  // per-row times, noise, projections of a loss
+inline constexpr std::uint32_t minibatch = 10; // which training points form each minibatch
+inline constexpr std::uint32_t train_data = 11; // the training set drawn from the dataset
 }  // namespace streams
 
 /// The Philox4x32-10 block function: 128-bit counter, 64-bit key, 10 rounds.
