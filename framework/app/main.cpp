@@ -11,6 +11,7 @@
 
 #include "sgm/host/check.hpp"
 #include "sgm/host/describe.hpp"
+#include "sgm/host/training.hpp"
 #include "sgm/host/executor.hpp"
 #include "sgm/host/output.hpp"
 #include "sgm/host/pipeline.hpp"
@@ -93,7 +94,7 @@ int cmd_list(const std::vector<std::string>& args, const Global& g) {
 int cmd_describe(const std::vector<std::string>& args, const Global& g) {
   po::options_description opts("Options of `sgm describe`");
   opts.add_options()("help,h", "show this help")("name", po::value<std::string>(),
-                                                 "component name, or 'run' / 'output'")(
+                                                 "component name, or a host table: run, train, model, output")(
       "kind", po::value<std::string>(), "kind, when a name exists in several kinds");
   po::positional_options_description pos;
   pos.add("name", 1);
@@ -103,10 +104,11 @@ int cmd_describe(const std::vector<std::string>& args, const Global& g) {
     return vm.count("help") ? 0 : kBadInput;
   }
   const std::string name = vm["name"].as<std::string>();
-  if (name == "run" || name == "output") {
-    std::cout << describe_text(name == "run" ? run_spec() : output_spec(), "host table", "", "");
-    return 0;
-  }
+  for (const ParamSpec* host : {&run_spec(), &train_spec(), &model_spec(), &output_spec()})
+    if (name == host->name()) {
+      std::cout << describe_text(*host, "host table", "", "");
+      return 0;
+    }
   ComponentRegistry r;
   load_plugins(r, g);
   std::optional<ComponentKind> kind;

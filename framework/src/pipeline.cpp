@@ -9,6 +9,7 @@
 
 #include "sgm/host/param_validation.hpp"
 #include "sgm/host/suggest.hpp"
+#include "sgm/host/training.hpp"
 
 namespace sgm::host {
 
@@ -56,6 +57,20 @@ const ParamSpec& output_spec() {
     p.add<bool>("csv", true, "write samples.csv");
     p.add<bool>("npy", true, "write samples.npy (float64, C order)");
     p.example("[output]\ncsv = false");
+    return p;
+  }();
+  return spec;
+}
+
+const ParamSpec& model_spec() {
+  static const ParamSpec spec = [] {
+    ParamSpec p{"model", "trained weights for a trainable [score] model"};
+    p.add<std::string>("checkpoint", "",
+                       "checkpoint to load (path relative to the working directory); with "
+                       "[train], training resumes from it");
+    p.add<std::string>("weights", "ema", "which weights to sample with: ema or raw")
+        .choices({"ema", "raw"});
+    p.example("[model]\ncheckpoint = \"runs/swiss_roll/model.ckpt\"");
     return p;
   }();
   return spec;
@@ -161,12 +176,13 @@ const std::vector<std::pair<std::string, ComponentKind>>& plugin_stages() {
       {"dataset", ComponentKind::dataset},
       {"sde", ComponentKind::sde},
       {"score", ComponentKind::score},
+      {"objective", ComponentKind::objective},
       {"sample", ComponentKind::integrator}};
   return s;
 }
 
 std::vector<std::string> top_level_tables() {
-  std::vector<std::string> names = {"run", "output", "evaluate", "sweep"};
+  std::vector<std::string> names = {"run", "output", "train", "model", "evaluate", "sweep"};
   for (const auto& [n, k] : plugin_stages()) names.push_back(n);
   return names;
 }
@@ -209,6 +225,25 @@ void apply_override(toml::table& root, const std::string& text, std::vector<std:
   t->insert_or_assign(parts.back(), std::move(*parsed.get("v")));
 }
 
+// [train] needs a model and a loss; a loss or a checkpoint without a model is a mistake.
+void check_training_stages(Parser& p, const toml::table& root, const Pipeline& pl) {
+  const Location top{p.file, 1, 1};
+  auto at = [&](const char* name) {
+    const toml::node* n = root.get(name);
+    return n ? p.where(*n) : top;
+  };
+  if (pl.train && !root.get("objective"))
+    p.problem(at("train"), "[train] needs an [objective] stage (plugin = one of: " +
+                               join(p.registry.names(ComponentKind::objective)) + ")");
+  if (pl.train && !root.get("score"))
+    p.problem(at("train"), "[train] needs a trainable [score] model (e.g. plugin = \"mlp\")");
+  if (!pl.train && root.get("objective"))
+    p.problem(at("objective"), "[objective] is only used with a [train] stage; add [train] or "
+                               "remove [objective]");
+  if (!pl.model.values().empty() && !pl.model.get<std::string>("checkpoint").empty() && !root.get("score"))
+    p.problem(at("model"), "[model].checkpoint needs the [score] model it was trained with");
+}
+
 }  // namespace
 
 Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
@@ -238,6 +273,8 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
   }
   pl.run = p.host_table(root, "run", run_spec());
   pl.output = p.host_table(root, "output", output_spec());
+  pl.model = p.host_table(root, "model", model_spec());
+  if (root.get("train")) pl.train = p.host_table(root, "train", train_spec());
   for (const auto& [name, kind] : plugin_stages()) {
     const toml::node* n = root.get(name);
     if (!n) continue;
@@ -245,6 +282,7 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
     if (name == "dataset") pl.dataset = std::move(s);
     else if (name == "sde") pl.sde = std::move(s);
     else if (name == "score") pl.score = std::move(s);
+    else if (name == "objective") pl.objective = std::move(s);
     else pl.sample = std::move(s);
   }
   if (const toml::node* ev = root.get("evaluate")) {
@@ -296,6 +334,7 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
   if (!root.get("sample"))
     p.problem(top, "missing stage [sample] (plugin = one of: " +
                        join(registry.names(ComponentKind::integrator)) + ")");
+  check_training_stages(p, root, pl);
   if (!p.problems.empty()) throw PipelineError(p.problems);
   return pl;
 }
@@ -362,8 +401,10 @@ std::string Pipeline::resolved_toml() const {
     for (const auto& [k, v] : params.values()) out += k + " = " + to_toml_text(v) + "\n";
   };
   put_table("run", "", run);
-  for (const auto* s : {&dataset, &sde, &score, &sample})
+  for (const auto* s : {&dataset, &sde, &score, &objective, &sample})
     if (*s) put_table((*s)->table, (*s)->plugin, (*s)->params);
+  if (train) put_table("train", "", *train);
+  if (!model.get<std::string>("checkpoint").empty()) put_table("model", "", model);
   for (const auto& m : metrics) put_table(m.table, m.plugin, m.params);
   put_table("output", "", output);
   return out;

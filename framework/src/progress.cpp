@@ -25,8 +25,8 @@ std::string ProgressLine::render(double seconds) const {
   const double rate = seconds > 0 ? done / seconds : 0.0;
   const double frac = total_ ? done / static_cast<double>(total_) : 1.0;
   const double eta = rate > 0 ? (static_cast<double>(total_) - done) / rate : 0.0;
-  return fmt::format("{}: {:5.1f}%  {:.3g} {}/s  elapsed {:.1f}s  ETA {:.1f}s", label_,
-                     100.0 * frac, rate, unit_, seconds, eta);
+  return fmt::format("{}: {:5.1f}%  {:.3g} {}/s  {}{}elapsed {:.1f}s  ETA {:.1f}s", label_,
+                     100.0 * frac, rate, unit_, note_, note_.empty() ? "" : "  ", seconds, eta);
 }
 
 void ProgressLine::loop() {

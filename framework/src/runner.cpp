@@ -12,9 +12,11 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include "sgm/host/checkpoint.hpp"
 #include "sgm/host/executor.hpp"
 #include "sgm/host/output.hpp"
 #include "sgm/host/progress.hpp"
+#include "sgm/host/training.hpp"
 
 namespace sgm::host {
 
@@ -53,7 +55,14 @@ Components build_components(const Pipeline& p, const ComponentRegistry& registry
   if (p.score) {
     c.score = build<ScoreModel>(registry, *p.score, ctx);
     ctx.score = c.score.get();
+    const bool trainable = dynamic_cast<TrainableScore*>(c.score.get()) != nullptr;
+    if ((p.train || !p.model.get<std::string>("checkpoint").empty()) && !trainable)
+      throw PipelineError({fmt::format(
+          "{}: [score]: '{}' has no trainable parameters; [train] and [model].checkpoint need a "
+          "trainable model (e.g. plugin = \"mlp\")",
+          p.score->location.str(), p.score->plugin)});
   }
+  if (p.objective) c.objective = build<Objective>(registry, *p.objective, ctx);
   c.integrator = build<Integrator>(registry, *p.sample, ctx);
   if (c.integrator->direction() == Direction::reverse && !c.score)
     throw PipelineError({fmt::format(
@@ -190,6 +199,14 @@ void write_metrics_json(const fs::path& dir, const Pipeline& p, const RunResult&
               ? static_cast<double>(particles) * static_cast<double>(r.stats.steps) / r.sample_seconds
               : 0.0);
   j.end_object();
+  if (p.train) {
+    j.begin_object("train");
+    j.value("objective", p.objective->plugin);
+    j.value("iterations", p.train->get<std::int64_t>("iterations"));
+    j.value("seconds", r.train_seconds);
+    j.value("final_loss", r.final_loss);
+    j.end_object();
+  }
   auto section = [&](const char* name, const std::vector<std::pair<std::string, double>>& values) {
     j.begin_object(name);
     std::string open;
@@ -230,6 +247,63 @@ std::vector<std::pair<std::string, double>> evaluate(const Components& c, CRef s
 
 }  // namespace
 
+namespace {
+
+TrainableScore& trainable(const Components& c) { return dynamic_cast<TrainableScore&>(*c.score); }
+
+void load_weights(const Pipeline& p, TrainableScore& model, const Checkpoint& ck,
+                  const std::string& file) {
+  if (ck.architecture != model.architecture())
+    throw Error(fmt::format("{}: checkpoint architecture '{}' does not match the pipeline's "
+                            "[score] '{}' ({}); use the [score] settings it was trained with",
+                            file, ck.architecture, model.architecture(), p.score->plugin));
+  const bool ema = p.model.get<std::string>("weights") == "ema" && !ck.optimizer.ema.empty();
+  const auto& w = ema ? ck.optimizer.ema : ck.params;
+  std::copy(w.begin(), w.end(), model.parameters().begin());
+  model.parameters_changed();
+}
+
+}  // namespace
+
+TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::path& dir,
+                           const Executor& executor, bool show_progress) {
+  TrainOutcome out;
+  const std::string ck_file = p.model.get<std::string>("checkpoint");
+  std::optional<Checkpoint> ck;
+  if (!ck_file.empty()) ck = read_checkpoint(ck_file);
+  if (!p.train) {
+    if (ck) load_weights(p, trainable(c), *ck, ck_file);
+    return out;
+  }
+  TrainableScore& model = trainable(c);
+  const TrainSettings s = train_settings(*p.train);
+  Trainer trainer(model, *c.objective, *c.dataset, s, p.seed(), executor);
+  if (ck) {
+    if (ck->architecture != model.architecture())
+      throw Error(fmt::format("{}: cannot resume: checkpoint architecture '{}' differs from the "
+                              "pipeline's '{}'",
+                              ck_file, ck->architecture, model.architecture()));
+    trainer.restore(*ck);
+  }
+  const std::int64_t first = trainer.step();
+  const std::int64_t every = p.train->get<std::int64_t>("checkpoint_every");
+  ProgressLine progress("train", static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.iterations - first)),
+                        "it", show_progress);
+  trainer.run([&](std::int64_t step) {
+    progress.advance(1);
+    if (!trainer.curve().empty()) progress.set_note(fmt::format("loss {:.4g}", trainer.curve().back().loss));
+    if (every > 0 && step % every == 0)
+      write_checkpoint(dir / "checkpoint.ckpt", trainer.checkpoint(p.score->plugin));
+  });
+  out.seconds = progress.finish();
+  out.steps = trainer.step() - first;
+  if (!trainer.curve().empty()) out.final_loss = trainer.curve().back().loss;
+  write_atomic(dir / "loss.csv", loss_csv(trainer.curve()));
+  write_checkpoint(dir / "model.ckpt", trainer.checkpoint(p.score->plugin));
+  if (p.train->get<bool>("use_ema")) trainer.use_ema();
+  return out;
+}
+
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o) {
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
@@ -247,10 +321,25 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
   const Eigen::Index n_ref = ref_n > 0 ? static_cast<Eigen::Index>(ref_n) : particles;
   log("sgm {}: {} (seed {}, {} threads) -> {}", SGM_VERSION_STRING, p.file, p.seed(), threads,
       r.dir.string());
-  log("stages: dataset {} | sde {} | score {} | sample {} | metrics {}", p.dataset->plugin,
-      p.sde->plugin, p.score ? p.score->plugin : "-", p.sample->plugin, c.metrics.size());
+  log("stages: dataset {} | sde {} | score {}{} | sample {} | metrics {}", p.dataset->plugin,
+      p.sde->plugin, p.score ? p.score->plugin : "-",
+      p.objective ? fmt::format(" | train {} x {}", p.objective->plugin,
+                                p.train->get<std::int64_t>("iterations"))
+                  : std::string(),
+      p.sample->plugin, c.metrics.size());
 
   try {
+    if (p.train || !p.model.get<std::string>("checkpoint").empty()) {
+      const TrainOutcome t = train_or_load(p, c, r.dir, executor, !o.quiet);
+      r.train_seconds = t.seconds;
+      r.final_loss = t.final_loss;
+      if (p.train)
+        log("train: {} steps in {:.3f} s = {:.4g} it/s, final loss {:.6g}; wrote loss.csv, "
+            "model.ckpt", t.steps, t.seconds, t.seconds > 0 ? static_cast<double>(t.steps) / t.seconds : 0.0,
+            t.final_loss);
+      else
+        log("model: loaded {}", p.model.get<std::string>("checkpoint"));
+    }
     ProgressLine progress("sample", static_cast<std::uint64_t>(particles) *
                                         c.integrator->planned_steps(),
                           "particle-steps", !o.quiet);

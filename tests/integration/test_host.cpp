@@ -84,7 +84,8 @@ TEST_CASE("bad plugin libraries are refused with a message naming the file", "[i
     return "(not refused)";
   };
   CHECK_THAT(reason("sgm_bad_wrong_abi.so"),
-             Catch::Contains("sgm_bad_wrong_abi.so: SDK ABI 2, host 1; rebuild"));
+             Catch::Contains(fmt::format("sgm_bad_wrong_abi.so: SDK ABI {}, host {}; rebuild",
+                                         SGM_ABI_VERSION + 1, SGM_ABI_VERSION)));
   CHECK_THAT(reason("sgm_bad_no_entry.so"), Catch::Contains("not an sgm plugin (no 'sgm_plugin_entry' symbol)"));
   CHECK_THAT(reason("sgm_bad_throwing_register.so"),
              Catch::Contains("registration failed: deliberate failure in register"));

@@ -3,7 +3,10 @@
 //   [run]            seed, particles, ...        (host settings, see run_spec())
 //   [dataset]        plugin = "gmm", ...
 //   [sde]            plugin = "vp", ...
-//   [score]          plugin = "analytic_gmm"
+//   [score]          plugin = "analytic_gmm"      (or a trainable model, e.g. "mlp")
+//   [objective]      plugin = "dsm", ...          (with [train]: the loss to train [score] on)
+//   [train]          iterations, batch_size, ...  (host settings, see train_spec())
+//   [model]          checkpoint = "run/model.ckpt" (load trained weights; resume with [train])
 //   [sample]         plugin = "euler_maruyama", steps = 1000
 //   [evaluate.sw]    plugin = "sliced_wasserstein"   (one sub-table per metric, any label)
 //   [output]         csv = true, npy = true
@@ -57,7 +60,9 @@ struct Pipeline {
   std::string file;
   Params run;     // validated against run_spec()
   Params output;  // validated against output_spec()
-  std::optional<StageConfig> dataset, sde, score, sample;
+  std::optional<StageConfig> dataset, sde, score, objective, sample;
+  std::optional<Params> train;  // [train], validated against train_spec(); absent: no training
+  Params model;                 // [model], validated against model_spec()
   std::vector<StageConfig> metrics;  // sorted by label
   /// [sweep]: the grid's axes, each an override path and its values as TOML text.
   std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
@@ -72,6 +77,7 @@ struct Pipeline {
 /// Host settings of [run] and [output], described like a plugin's parameters.
 const ParamSpec& run_spec();
 const ParamSpec& output_spec();
+const ParamSpec& model_spec();
 
 /// Parse and validate. `overrides` are "table.key=value" (values in TOML syntax; a bare word is
 /// a string). \throws PipelineError listing every problem.

@@ -20,14 +20,19 @@ class ProgressLine final : public Progress {
   ProgressLine(std::string label, std::uint64_t total, std::string unit, bool enabled);
   ~ProgressLine() override;
   void advance(std::uint64_t units) override { done_.fetch_add(units, std::memory_order_relaxed); }
+  /// Extra text shown after the rate (e.g. the current loss).
+  void set_note(std::string note) {
+    std::lock_guard lock(mutex_);
+    note_ = std::move(note);
+  }
   /// Stop the display; prints the final line if enabled. Returns the elapsed seconds.
   double finish();
 
  private:
   void loop();
-  std::string render(double seconds) const;
+  std::string render(double seconds) const;  // called with mutex_ held
 
-  std::string label_, unit_;
+  std::string label_, unit_, note_;
   std::uint64_t total_;
   bool enabled_, tty_;
   std::atomic<std::uint64_t> done_{0};

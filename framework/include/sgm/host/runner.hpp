@@ -21,6 +21,7 @@ struct Components {
   std::shared_ptr<Dataset> dataset;
   std::shared_ptr<ForwardSde> sde;
   std::shared_ptr<ScoreModel> score;
+  std::shared_ptr<Objective> objective;  // with [train]
   std::shared_ptr<Integrator> integrator;
   std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;  // (label, metric)
 };
@@ -58,7 +59,19 @@ struct RunResult {
   std::vector<std::pair<std::string, double>> baseline;  // same, data vs data
   IntegrationStats stats;
   double sample_seconds = 0;
+  double train_seconds = 0;
+  double final_loss = 0;  // mean loss of the last loss.csv window (with [train])
 };
+
+/// The [train] stage and [model] checkpoint loading: trains (or loads) c.score in place and
+/// writes loss.csv and model.ckpt into `dir`. Returns the training seconds (0 when only loading).
+struct TrainOutcome {
+  double seconds = 0;
+  double final_loss = 0;
+  std::int64_t steps = 0;
+};
+TrainOutcome train_or_load(const Pipeline& p, const Components& c, const std::filesystem::path& dir,
+                           const Executor& executor, bool show_progress);
 
 /// Run a validated pipeline and write its run directory.
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o);
