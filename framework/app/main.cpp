@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "sgm/host/bench.hpp"
 #include "sgm/host/check.hpp"
 #include "sgm/host/describe.hpp"
 #include "sgm/host/training.hpp"
@@ -34,12 +35,14 @@ const char* kOverview = R"(sgm - score-based generative models as plugins
 Usage: sgm [--plugin-path DIR]... COMMAND [ARGS] [--help]
 
 Commands:
-  list [KIND]        list components (KIND: dataset, sde, score, integrator, metric)
+  list [KIND]        list components (KIND: dataset, sde, score, objective, integrator,
+                     metric)
   describe NAME      parameters, defaults, ranges and an example of a component
   validate FILE      check a pipeline against the plugins' schemas; runs nothing
-  run FILE           run a pipeline: dataset -> sample -> evaluate -> write
+  run FILE           run a pipeline: dataset -> [train] -> sample -> evaluate -> write
   check NAME|LIB.so  conformance checks for plugin authors (--all: every loaded component)
   merge --out T A B  join sweep tables written by `run --shard K/N`
+  bench              GEMM peak, training it/s and MLP sampling speed (needs mlp, dsm plugins)
 
 Plugins are searched in --plugin-path directories, then $SGM_PLUGIN_PATH (':'-separated),
 then next to the binary (build tree) and in the install tree.
@@ -276,6 +279,31 @@ int cmd_check(const std::vector<std::string>& args, const Global& g) {
   return failed ? kRunFailed : 0;
 }
 
+int cmd_bench(const std::vector<std::string>& args, const Global& g) {
+  po::options_description opts("Options of `sgm bench`");
+  BenchOptions b;
+  opts.add_options()("help,h", "show this help")(
+      "threads", po::value<int>(&b.threads)->default_value(0), "threads for the parallel figures (0: all cores)")(
+      "seconds", po::value<double>(&b.seconds)->default_value(2.0), "time per measurement")(
+      "batch", po::value<long>(&b.train_batch)->default_value(512), "training minibatch")(
+      "particles", po::value<long>(&b.sample_particles)->default_value(8192), "sampling particles")(
+      "steps", po::value<long>(&b.sample_steps)->default_value(50), "sampling steps");
+  const auto vm = parse(args, opts, {});
+  if (vm.count("help")) {
+    usage("sgm bench [--threads N] [--seconds S]", opts);
+    std::cout << "Reference workload: 2-D GMM data, VP SDE, MLP 4x128 SiLU on (x, t), DSM, Adam;\n"
+                 "reverse Euler-Maruyama sampling with that MLP. Each figure is also given as a\n"
+                 "fraction of the single-precision GEMM peak measured in the same run.\n";
+    return 0;
+  }
+  if (b.seconds <= 0 || b.train_batch < 1 || b.sample_particles < 1 || b.sample_steps < 1)
+    throw po::error("--seconds, --batch, --particles and --steps must be positive");
+  ComponentRegistry r;
+  load_plugins(r, g);
+  run_bench(r, b, std::cout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -319,8 +347,9 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(rest, g);
     if (cmd == "check") return cmd_check(rest, g);
     if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "bench") return cmd_bench(rest, g);
     std::cerr << fmt::format("sgm: unknown command '{}'{}\n\n{}", cmd,
-                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check", "merge"}), kOverview);
+                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check", "merge", "bench"}), kOverview);
     return kBadInput;
   } catch (const po::error& e) {
     std::cerr << "sgm " << cmd << ": " << e.what() << " (see `sgm " << cmd << " --help`)\n";
