@@ -74,7 +74,14 @@ Workload reference_workload(const ComponentRegistry& r, const Executor& ex, long
   Context ctx;
   ctx.seed = 1;
   ctx.executor = &ex;
-  w.data = r.create<Dataset>("gmm", params(ComponentKind::dataset, "gmm", {}), ctx);
+  // The default pipeline's 2-D mixture (first two components).
+  w.data = r.create<Dataset>(
+      "gmm",
+      params(ComponentKind::dataset, "gmm",
+             {{"weights", DoubleList{0.6, 0.4}},
+              {"means", DoubleTable{{-2.0, 0.0}, {2.0, 1.0}}},
+              {"covariances", DoubleTable3{{{0.3, 0.1}, {0.1, 0.2}}, {{0.2, 0.0}, {0.0, 0.4}}}}}),
+      ctx);
   ctx.dataset = w.data.get();
   w.sde = r.create<ForwardSde>("vp", params(ComponentKind::sde, "vp", {}), ctx);
   ctx.sde = w.sde.get();
