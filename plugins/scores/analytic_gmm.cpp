@@ -10,6 +10,12 @@
 // that mixture's (sgm::GaussianMixture::score, batched over rows). It needs no training, so
 // samplers can be tested against exact scores (MATH.md §6 tables).
 //
+// Jacobian (has_jvp() is true, for exact divergences such as the `nll` metric): for
+// p_t = Σ_k w_k N(μ_k, C_k) in state space, P_k = C_k⁻¹, s_k = −P_k(x − μ_k), r_k the posterior
+// weights and s = Σ_k r_k s_k,
+//     ∇s = Σ_k r_k(−P_k) + Σ_k r_k s_k s_kᵀ − s sᵀ            [DER; GaussianMixture::score_jvp]
+// for one- and multi-block (CLD) SDEs alike, since p_t is a Gaussian mixture in state space.
+//
 // The data mixture is copied at construction; the SDE is held by pointer (the host keeps the
 // components of earlier stages alive while later ones run). Each call factors the K perturbed
 // covariances once, amortised over the batch. Everything is local to the call: score() is const
@@ -75,43 +81,36 @@ class AnalyticGmm final : public ScoreModel {
 
   // Documentation inherited.
   void score(CRef x, double t, Ref out) const override {
+    check_shape(x, out);
+    perturbed(t).score(x, out);
+  }
+  bool has_jvp() const override { return true; }
+  void jvp(CRef x, double t, CRef v, Ref out) const override {
+    check_shape(x, out);
+    if (v.rows() != x.rows() || v.cols() != x.cols())
+      throw Error(std::string("analytic_gmm: jvp got ") + std::to_string(v.rows()) + " x " +
+                  std::to_string(v.cols()) + " directions for " + std::to_string(x.rows()) +
+                  " x " + std::to_string(x.cols()) + " states");
+    perturbed(t).score_jvp(x, v, out);
+  }
+
+ private:
+  void check_shape(CRef x, CRef out) const {
     const Eigen::Index state_dim = sde_->blocks() * mixture_.dim();
     if (x.cols() != state_dim || out.cols() != x.cols() || out.rows() != x.rows())
       throw Error("analytic_gmm: got states of dimension " + std::to_string(x.cols()) +
                   ", expected " + std::to_string(state_dim) + " (data dimension " +
                   std::to_string(mixture_.dim()) + " x " + std::to_string(sde_->blocks()) +
                   " blocks)");
-    perturbed(t).score(x, out);
   }
-
- private:
   // p_t in state space (header formula); throws a clear error where p_t is degenerate.
   GaussianMixture perturbed(double t) const {
     const LinearKernel kern = sde_->kernel(t);
-    const Eigen::Index d = mixture_.dim(), b = sde_->blocks(), n = b * d;
-    const Eigen::MatrixXd c0 = sde_->initial_block_cov();
-    Matrix means(mixture_.components(), n);
-    std::vector<Eigen::MatrixXd> covs;
-    for (Eigen::Index k = 0; k < mixture_.components(); ++k) {
-      Eigen::MatrixXd init = kron_identity(c0, d);  // C0 ⊗ I
-      init.topLeftCorner(d, d) += mixture_.covariances()[static_cast<std::size_t>(k)];
-      const Eigen::MatrixXd a = kron_identity(kern.mean_map, d);
-      covs.push_back(a * init * a.transpose() + kron_identity(kern.cov, d));
-      means.row(k) = (a.leftCols(d) * mixture_.means().row(k).transpose()).transpose();
-    }
     try {
-      return GaussianMixture(mixture_.weights(), std::move(means), std::move(covs));
+      return mixture_.state_perturbed(kern.mean_map, kern.cov, sde_->initial_block_cov());
     } catch (const Error& e) {
       throw Error("analytic_gmm: p_t is degenerate at t = " + std::to_string(t) + ": " + e.what());
     }
-  }
-  // M ⊗ I_d for a small block matrix M.
-  static Eigen::MatrixXd kron_identity(const Eigen::MatrixXd& m, Eigen::Index d) {
-    Eigen::MatrixXd out = Eigen::MatrixXd::Zero(m.rows() * d, m.cols() * d);
-    for (Eigen::Index i = 0; i < m.rows(); ++i)
-      for (Eigen::Index j = 0; j < m.cols(); ++j)
-        out.block(i * d, j * d, d, d).diagonal().setConstant(m(i, j));
-    return out;
   }
 
   GaussianMixture mixture_;  // a copy: independent of the dataset's lifetime
