@@ -222,7 +222,7 @@ TEST_CASE("stochastic Heun has strong order 1 for additive noise", "[samplers][c
 // ------------------------------------------------------------------------------------------
 // Langevin on a fixed target
 
-TEST_CASE("ULA's stationary variance on N(0, s^2) is s^2/(1 - h/(2 s^2)); MALA removes the bias",
+TEST_CASE("ULA's stationary variance on N(0, s^2) is s^2/(1 - h/(2 s^2)), and MALA removes the bias",
           "[samplers]") {
   const auto sde = make<sgm::ForwardSde>("ou");
   SECTION("s^2 = 1, h = 0.1: 1.0526316 (MATH.md §6), by simulation") {

@@ -456,3 +456,55 @@ TEST_CASE("objectives: bad setups are refused with a reason", "[objectives]") {
     CHECK_NOTHROW(make<sgm::Objective>("ism", {}, context(vp.get(), wide.get())));  // 33 <= 64
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// hsm (hybrid score matching, CLD only)
+
+TEST_CASE("hsm: gradients match central differences, chunking is invariant, vp is refused",
+          "[objectives][hsm]") {
+  auto data = gmm_2d();
+  auto cld = make<sgm::ForwardSde>("cld");
+  sgm::test::ToyNet model(cld->state_dim(data->dim()), 5);
+  const Matrix x0 = draw(*data, 64);
+  for (const char* w : {"reweightedv2", "reweightedv1", "likelihood"}) {
+    INFO("weighting " << w);
+    auto obj = make<sgm::Objective>("hsm", {{"weighting", str(w)}}, context(cld.get(), data.get()));
+    const LossGrad lg = evaluate(*obj, model, x0.topRows(6));
+    const Eigen::VectorXd fd = finite_difference_gradient(*obj, model, x0.topRows(6));
+    CHECK(fd.norm() > 0.0);
+    CHECK((lg.grad - fd).norm() <= 1e-6 * fd.norm());
+    const LossGrad whole = evaluate(*obj, model, x0, 0);
+    const LossGrad a = evaluate(*obj, model, x0.topRows(32), 0);
+    const LossGrad b = evaluate(*obj, model, x0.bottomRows(32), 32);
+    CHECK(whole.loss == Approx(a.loss + b.loss).epsilon(1e-12));
+    CHECK((whole.grad - a.grad - b.grad).norm() <= 1e-12 * whole.grad.norm());
+  }
+  auto vp = make<sgm::ForwardSde>("vp");
+  CHECK_THROWS_WITH(make<sgm::Objective>("hsm", {}, context(vp.get(), data.get())),
+                    Catch::Contains("two blocks"));
+}
+
+TEST_CASE("hsm: stationary at the exact CLD velocity score, not at a scaled one",
+          "[objectives][hsm]") {
+  // HSM's minimiser is ∇_v log p_t with v0 ~ N(0, γM) integrated out, which is analytic_gmm's
+  // score of the lifted mixture (MATH.md §6). With ShiftedScore s = (1 + c) s* + b, the mean
+  // per-row gradient is 0 within 5 standard errors at c = b = 0 (16000 rows; the position
+  // entries of b get exactly 0), but not at c = 0.3 (> 8 s.e.).
+  auto data = gaussian_1d(1.0, 0.5);
+  auto cld = make<sgm::ForwardSde>("cld");
+  const sgm::Context ctx = context(cld.get(), data.get());
+  auto exact = make<sgm::ScoreModel>("analytic_gmm", {}, ctx);
+  sgm::test::ShiftedScore model(*exact, cld->state_dim(1));
+  for (const char* w : {"reweightedv2", "likelihood"}) {
+    INFO("weighting " << w);
+    auto obj = make<sgm::Objective>("hsm", {{"weighting", str(w)}}, ctx);
+    model.parameters()[0] = 0.0;
+    const GradientStats truth = per_row_gradients(*obj, model, *data, 16000);
+    INFO("at the exact score: mean " << truth.mean.transpose() << ", s.e. " << truth.se.transpose());
+    CHECK((truth.mean.array().abs() <= 5.0 * truth.se.array()).all());
+    model.parameters()[0] = 0.3;
+    const GradientStats off = per_row_gradients(*obj, model, *data, 16000);
+    INFO("scaled by 1.3: mean " << off.mean.transpose() << ", s.e. " << off.se.transpose());
+    CHECK(std::abs(off.mean[0]) > 8.0 * off.se[0]);
+  }
+}

@@ -106,7 +106,7 @@ TEST_CASE("several problems are reported at once", "[unit][pipeline]") {
   CHECK_THAT(msg, Catch::Contains("[sample].steps") && Catch::Contains("[sde].beta_max"));
 }
 
-TEST_CASE("overrides with --set change values and plugins; bad ones point at the command line",
+TEST_CASE("overrides with --set change values and plugins, and bad ones point at the command line",
           "[unit][pipeline]") {
   const auto p = parse_pipeline(kGood, "pipe.toml", {"sample.steps=7", "sde.beta_min=0.5"},
                                 sgm::test::registry());

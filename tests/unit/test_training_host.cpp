@@ -68,7 +68,7 @@ TEST_CASE("Adam's first step moves every coordinate by lr against the gradient's
   CHECK(th[2] == Approx(0.49).epsilon(1e-6));
 }
 
-TEST_CASE("Adam and SGD minimise an ill-conditioned quadratic; EMA follows the iterates",
+TEST_CASE("Adam and SGD minimise an ill-conditioned quadratic, and EMA follows the iterates",
           "[unit][training]") {
   const std::vector<double> a = {1.0, 10.0, 0.1}, c = {2.0, -1.0, 0.5};
   for (const char* method : {"adam", "sgd"}) {

@@ -83,9 +83,19 @@ struct FactoredKernel {
   Eigen::MatrixXd inv_chol_t;  // L⁻ᵀ
 };
 
-/// sde.kernel(t), factored. \throws Error if Σ is not positive definite at t.
-inline FactoredKernel factor_kernel(const ForwardSde& sde, double t) {
+/// How the lifted initial state enters the kernel: `lifted` draws it (ForwardSde::lift) and the
+/// kernel conditions on it (DSM); `marginal` integrates it out, as hybrid score matching does
+/// (MATH.md §1 "HSM uses Σ0xx=0, Σ0vv=γM, mean with v0=0"): u0 = (x0, 0) and
+/// Σ ← Σ + A C0 Aᵀ with C0 = ForwardSde::initial_block_cov().
+enum class InitialState { lifted, marginal };
+
+/// sde.kernel(t), factored (with A C0 Aᵀ added for InitialState::marginal).
+/// \throws Error if Σ is not positive definite at t.
+inline FactoredKernel factor_kernel(const ForwardSde& sde, double t,
+                                    InitialState initial = InitialState::lifted) {
   LinearKernel k = sde.kernel(t);
+  if (initial == InitialState::marginal)
+    k.cov += k.mean_map * sde.initial_block_cov() * k.mean_map.transpose();
   Eigen::LLT<Eigen::MatrixXd> llt(k.cov);
   if (llt.info() != Eigen::Success || !(k.cov.diagonal().array() > 0.0).all())
     throw Error("the SDE's kernel covariance is not positive definite at t = " +
@@ -124,9 +134,11 @@ struct PerturbedChunk {
   Eigen::Index state_dim() const { return ut.cols(); }
 };
 
-/// Draws t_i, lifts x0 (n x d) and draws ε_i, each row from rng.row(i) only (in that order).
+/// Draws t_i, lifts x0 (n x d; or marginalises the lift) and draws ε_i, each row from
+/// rng.row(i) only (in that order).
 inline PerturbedChunk perturb_chunk(const ForwardSde& sde, CRef x0, RowRng& rng,
-                                    const TimeRange& times) {
+                                    const TimeRange& times,
+                                    InitialState initial = InitialState::lifted) {
   const Eigen::Index n = x0.rows(), dim = sde.state_dim(static_cast<int>(x0.cols()));
   if (rng.size() < n)
     throw Error("score matching: " + std::to_string(n) + " rows but only " +
@@ -135,14 +147,19 @@ inline PerturbedChunk perturb_chunk(const ForwardSde& sde, CRef x0, RowRng& rng,
   c.t.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) c.t[i] = times.draw(rng.row(i));
   c.u0.resize(n, dim);
-  sde.lift(x0, c.u0, rng);
+  if (initial == InitialState::lifted) {
+    sde.lift(x0, c.u0, rng);
+  } else {
+    c.u0.setZero();
+    c.u0.leftCols(x0.cols()) = x0;
+  }
   c.noise.resize(n, dim);
   rng.normal(c.noise);
   c.ut.resize(n, dim);
   Matrix scaled(1, dim);
   c.kernel.reserve(static_cast<std::size_t>(n));
   for (Eigen::Index i = 0; i < n; ++i) {
-    c.kernel.push_back(factor_kernel(sde, c.t[i]));
+    c.kernel.push_back(factor_kernel(sde, c.t[i], initial));
     const FactoredKernel& k = c.kernel.back();
     kron_apply(k.mean_map, c.u0.middleRows(i, 1), c.ut.middleRows(i, 1));  // (A ⊗ I) u0
     kron_apply(k.chol, c.noise.middleRows(i, 1), scaled);                   // (L ⊗ I) ε
