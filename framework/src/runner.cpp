@@ -251,12 +251,18 @@ namespace {
 
 TrainableScore& trainable(const Components& c) { return dynamic_cast<TrainableScore&>(*c.score); }
 
-void load_weights(const Pipeline& p, TrainableScore& model, const Checkpoint& ck,
-                  const std::string& file) {
+/// Reads [model].checkpoint and checks it was written by a model like the pipeline's [score].
+Checkpoint read_matching_checkpoint(const Pipeline& p, const TrainableScore& model,
+                                    const std::string& file) {
+  Checkpoint ck = read_checkpoint(file);
   if (ck.architecture != model.architecture())
     throw Error(fmt::format("{}: checkpoint architecture '{}' does not match the pipeline's "
                             "[score] '{}' ({}); use the [score] settings it was trained with",
                             file, ck.architecture, model.architecture(), p.score->plugin));
+  return ck;
+}
+
+void load_weights(const Pipeline& p, TrainableScore& model, const Checkpoint& ck) {
   const bool ema = p.model.get<std::string>("weights") == "ema" && !ck.optimizer.ema.empty();
   const auto& w = ema ? ck.optimizer.ema : ck.params;
   std::copy(w.begin(), w.end(), model.parameters().begin());
@@ -270,21 +276,15 @@ TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::pat
   TrainOutcome out;
   const std::string ck_file = p.model.get<std::string>("checkpoint");
   std::optional<Checkpoint> ck;
-  if (!ck_file.empty()) ck = read_checkpoint(ck_file);
+  if (!ck_file.empty()) ck = read_matching_checkpoint(p, trainable(c), ck_file);
   if (!p.train) {
-    if (ck) load_weights(p, trainable(c), *ck, ck_file);
+    if (ck) load_weights(p, trainable(c), *ck);
     return out;
   }
   TrainableScore& model = trainable(c);
   const TrainSettings s = train_settings(*p.train);
   Trainer trainer(model, *c.objective, *c.dataset, s, p.seed(), executor);
-  if (ck) {
-    if (ck->architecture != model.architecture())
-      throw Error(fmt::format("{}: cannot resume: checkpoint architecture '{}' differs from the "
-                              "pipeline's '{}'",
-                              ck_file, ck->architecture, model.architecture()));
-    trainer.restore(*ck);
-  }
+  if (ck) trainer.restore(*ck);
   const std::int64_t first = trainer.step();
   const std::int64_t every = p.train->get<std::int64_t>("checkpoint_every");
   ProgressLine progress("train", static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.iterations - first)),
