@@ -43,7 +43,7 @@ class HybridScoreMatching final : public Objective {
   HybridScoreMatching(const Params& p, const Context& ctx)
       : sde_(require_linear_sde(ctx, "hsm")),
         times_(training_times(sde_, p.get<double>("eps"), "hsm")),
-        weighting_(p.get<std::string>("weighting")) {
+        weighting_(weighting_from(p.get<std::string>("weighting"))) {
     if (sde_.blocks() != 2)
       throw Error("hsm needs a position-velocity SDE with two blocks (cld); this SDE has " +
                   std::to_string(sde_.blocks()) + " (use dsm for one-block SDEs)");
@@ -72,11 +72,17 @@ class HybridScoreMatching final : public Objective {
   }
 
  private:
+  enum class Weighting { reweightedv2, reweightedv1, likelihood };
+  static Weighting weighting_from(const std::string& name) {
+    if (name == "reweightedv1") return Weighting::reweightedv1;
+    if (name == "likelihood") return Weighting::likelihood;
+    return Weighting::reweightedv2;  // the schema admits only these three names
+  }
   // λ_t of the header's table, in units of ‖s_v + ℓ_t ε_v‖².
   double weight(double l22, double t, Eigen::Index d) const {
-    if (weighting_ == "reweightedv2") return l22 * l22;
+    if (weighting_ == Weighting::reweightedv2) return l22 * l22;
     const double beta_gamma = 0.5 * velocity_diffusion_squared(t, d);
-    return weighting_ == "reweightedv1" ? beta_gamma * l22 * l22 : beta_gamma;
+    return weighting_ == Weighting::reweightedv1 ? beta_gamma * l22 * l22 : beta_gamma;
   }
   // (G Gᵀ)_vv = 2Γβ(t), read through the generic interface on a unit velocity vector.
   double velocity_diffusion_squared(double t, Eigen::Index d) const {
@@ -88,7 +94,7 @@ class HybridScoreMatching final : public Objective {
 
   const ForwardSde& sde_;
   TimeRange times_;
-  std::string weighting_;
+  Weighting weighting_;
 };
 
 }  // namespace sgm::plugins::objectives
