@@ -150,7 +150,8 @@ TimeEmbedding make_embedding(const Config& c, std::uint64_t seed) {
   Eigen::VectorXd omega(half);
   if (c.embedding == "fourier") {  // ω_j = 2π w_j, w_j ~ N(0, scale²)
     Rng rng(seed, streams::init, kFourierStream);
-    for (Index j = 0; j < half; ++j) omega[j] = 2.0 * std::numbers::pi * c.fourier_scale * rng.normal();
+    for (Index j = 0; j < half; ++j)
+      omega[j] = 2.0 * std::numbers::pi * c.fourier_scale * rng.normal();
     return {EmbeddingKind::fourier, omega};
   }
   // Geometric frequencies from 1000 down to 0.1 (score_sde's get_timestep_embedding on 1000 t).
@@ -173,7 +174,8 @@ std::vector<double> initial_parameters(const Shape& s, Activation act, std::uint
     double sd = init_std(act, s.cols(l), s.rows(l));
     if (l == s.layers() - 1) sd *= kOutputGain;
     const Index first = s.weight_offset(l), count = s.rows(l) * s.cols(l);
-    for (Index e = 0; e < count; ++e) theta[static_cast<std::size_t>(first + e)] = sd * rng.normal();
+    for (Index e = 0; e < count; ++e)
+      theta[static_cast<std::size_t>(first + e)] = sd * rng.normal();
   }
   return theta;
 }
@@ -240,6 +242,7 @@ class Mlp final : public TrainableScore {
         state_dim_(require_state_dim(ctx)),
         sde_(ctx.sde),
         seed_(ctx.seed),
+        epsilon_(config_.output == "epsilon"),
         embedding_(make_embedding(config_, ctx.seed)) {
     require_epsilon_sde(config_, *sde_);
     std::vector<Index> widths{state_dim_ + embedding_.dim()};
@@ -301,15 +304,15 @@ class Mlp final : public TrainableScore {
   void forward(CRef x, CVecRef t, const std::vector<Matrix>& tangents, ModelTape& tape, Ref out,
                std::vector<Matrix>& jvp) const override {
     check_forward(x, t, tangents, out);
-    std::visit([&](const auto& net) { train_forward(net, x, t, tangents, tape_of(tape), out, jvp); },
-               net_);
+    MlpTape& mt = tape_of(tape);
+    std::visit([&](const auto& net) { train_forward(net, x, t, tangents, mt, out, jvp); }, net_);
   }
 
   // Documentation inherited.
   void backward(ModelTape& tape, CRef grad_out, const std::vector<Matrix>& grad_jvp,
                 std::span<double> grad) const override {
-    std::visit([&](const auto& net) { train_backward(net, tape_of(tape), grad_out, grad_jvp, grad); },
-               net_);
+    MlpTape& mt = tape_of(tape);
+    std::visit([&](const auto& net) { train_backward(net, mt, grad_out, grad_jvp, grad); }, net_);
   }
 
   // Documentation inherited.
@@ -336,7 +339,7 @@ class Mlp final : public TrainableScore {
 
   // c(t): 1 for output = score, −1/σ_t for epsilon (header).
   double output_scale(double t) const {
-    if (config_.output != "epsilon") return 1.0;
+    if (!epsilon_) return 1.0;
     const double var = sde_->kernel(t).variance();
     if (!(var > 0.0) || !std::isfinite(var))
       throw Error("mlp: output = \"epsilon\" divides by σ_t, but σ_t² = " + format_number(var) +
@@ -375,11 +378,12 @@ class Mlp final : public TrainableScore {
     Workspace<S>& ws = tape.get<S>();
     const Index n = x.rows(), d = state_dim_, e = embedding_.dim();
     const auto k = static_cast<Index>(tangents.size());
-    ws.prepare(net.shape(), n, k);
+    ws.prepare(net.shape(), n, k, true);
     ws.a0.topLeftCorner(d, n) = x.transpose().template cast<S>();
     embedding_.write<S>(t, ws.a0.block(d, 0, e, n), ws.phase);
     for (Index q = 0; q < k; ++q) {  // input tangent [v_q; 0]
-      ws.a0.block(0, (q + 1) * n, d, n) = tangents[static_cast<std::size_t>(q)].transpose().template cast<S>();
+      const Matrix& v = tangents[static_cast<std::size_t>(q)];
+      ws.a0.block(0, (q + 1) * n, d, n) = v.transpose().template cast<S>();
       ws.a0.block(d, (q + 1) * n, e, n).setZero();
     }
     for (Index i = 0; i < n; ++i) ws.scale[i] = output_scale(t[i]);
@@ -389,7 +393,8 @@ class Mlp final : public TrainableScore {
     for (Index q = 0; q < k; ++q) {
       Matrix& j = jvp[static_cast<std::size_t>(q)];
       j.resize(n, d);
-      j = ws.scale.asDiagonal() * ws.y.middleCols((q + 1) * n, n).transpose().template cast<double>();
+      const auto y_dot = ws.y.middleCols((q + 1) * n, n);
+      j = ws.scale.asDiagonal() * y_dot.transpose().template cast<double>();
     }
   }
 
@@ -404,9 +409,11 @@ class Mlp final : public TrainableScore {
     // ∂L/∂NN = c(t) ∂L/∂s, column-major features x rows.
     ws.g.resize(d, (k + 1) * n);
     ws.g.leftCols(n) = (ws.scale.asDiagonal() * grad_out).transpose().template cast<S>();
-    for (Index q = 0; q < k; ++q)
+    for (Index q = 0; q < k; ++q) {
+      const Matrix& g_jvp = grad_jvp[static_cast<std::size_t>(q)];
       ws.g.middleCols((q + 1) * n, n) =
-          (ws.scale.asDiagonal() * grad_jvp[static_cast<std::size_t>(q)]).transpose().template cast<S>();
+          (ws.scale.asDiagonal() * g_jvp).transpose().template cast<S>();
+    }
     net.backward(ws, k);
     Eigen::Map<Eigen::VectorXd>(grad.data(), static_cast<Index>(grad.size())) +=
         ws.grad.template cast<double>();
@@ -443,7 +450,7 @@ class Mlp final : public TrainableScore {
     const Eigen::Matrix<double, 1, 1> time(t);
     for (Index r0 = 0; r0 < x.rows(); r0 += kTile) {
       const Index n = std::min(kTile, x.rows() - r0);
-      ws.prepare(net.shape(), n, k);
+      ws.prepare(net.shape(), n, k, false);
       ws.a0.topLeftCorner(d, n) = x.middleRows(r0, n).transpose().template cast<S>();
       embedding_.write<S>(time, ws.a0.block(d, 0, e, 1), ws.phase);
       ws.a0.block(d, 1, e, n - 1).colwise() = ws.a0.block(d, 0, e, 1).col(0);  // same t per row
@@ -460,6 +467,7 @@ class Mlp final : public TrainableScore {
   Index state_dim_;
   const ForwardSde* sde_;  // alive while the model is (the host keeps earlier stages)
   std::uint64_t seed_;
+  bool epsilon_;  // output = "epsilon": c(t) = −1/σ_t
   TimeEmbedding embedding_;
   std::vector<double> theta_;  // master parameters, flat layout of mlp_network.hpp
   std::variant<Network<float>, Network<double>> net_;

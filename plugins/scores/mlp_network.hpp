@@ -54,7 +54,8 @@ enum class EmbeddingKind { raw, fourier, sinusoidal };
 class TimeEmbedding {
  public:
   TimeEmbedding() = default;
-  TimeEmbedding(EmbeddingKind kind, Eigen::VectorXd omega) : kind_(kind), omega_(std::move(omega)) {}
+  TimeEmbedding(EmbeddingKind kind, Eigen::VectorXd omega)
+      : kind_(kind), omega_(std::move(omega)) {}
 
   Index dim() const { return kind_ == EmbeddingKind::raw ? 1 : 2 * omega_.size(); }
 
@@ -119,6 +120,7 @@ template <class S>
 struct Workspace {
   Index n = 0;          // primal columns of the last forward
   Index tangents = 0;   // K of the last forward
+  bool taped = true;    // keep σ'(h) for a reverse pass (score() does not need it)
   Mat<S> a0;            // [x; emb(t)] | [v_k; 0]
   std::vector<Mat<S>> z, a;  // per hidden layer: [h | ḣ], [σ(h) | σ'(h) ⊙ ḣ]
   std::vector<Mat<S>> slope;  // per hidden layer: σ'(h), primal columns only
@@ -129,10 +131,12 @@ struct Workspace {
   Eigen::ArrayXXd phase;     // time-embedding phases
   Eigen::VectorXd scale;     // output scale c(t_i) per primal column
 
-  /// Sizes the forward buffers for n primal columns and k tangents.
-  void prepare(const Shape& shape, Index rows, Index k) {
+  /// Sizes the forward buffers for n primal columns and k tangents; `for_backward`: a reverse
+  /// pass will follow.
+  void prepare(const Shape& shape, Index rows, Index k, bool for_backward) {
     n = rows;
     tangents = k;
+    taped = for_backward;
     const Index m = (k + 1) * n, hidden = shape.layers() - 1;
     a0.resize(shape.in(), m);
     z.resize(static_cast<std::size_t>(hidden));
@@ -160,6 +164,13 @@ void activate_column(Workspace<S>& ws, std::size_t layer, const Vec<S>& bias, In
   Mat<S>& a = ws.a[layer];
   auto h = z.col(j).array();
   auto out = a.col(j).array();
+  if (!ws.taped && ws.tangents == 0) {  // sampling: neither h nor σ' is needed later, one pass
+    const auto hb = h + bias.array();
+    if constexpr (act == Activation::silu) out = hb * hb.logistic();
+    else if constexpr (act == Activation::tanh) out = hb.tanh();
+    else out = hb.max(S(0));
+    return;
+  }
   auto slope = ws.slope[layer].col(j).array();
   h += bias.array();
   if constexpr (act == Activation::silu) {

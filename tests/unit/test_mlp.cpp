@@ -355,7 +355,8 @@ TEST_CASE("mlp epsilon output is −NN/σ_t of the same network", "[unit][mlp]")
   auto raw = make_mlp(vp, {{"output", std::string("score")}});
   jitter(*eps, 12);
   jitter(*raw, 12);
-  REQUIRE(std::equal(eps->parameters().begin(), eps->parameters().end(), raw->parameters().begin()));
+  REQUIRE(std::equal(eps->parameters().begin(), eps->parameters().end(),
+                     raw->parameters().begin()));
   const Eigen::Index n = 9;
   const Matrix x = random_matrix(n, 2, 60), v = random_matrix(n, 2, 61);
   for (const double t : {0.01, 0.3, 1.0}) {
@@ -408,7 +409,8 @@ TEST_CASE("mlp refuses what it cannot build, with a clear message", "[unit][mlp]
   CHECK_THROWS_WITH(sgm::test::make<sgm::ScoreModel>("mlp", {}, no_data), Contains("[dataset]"));
   CHECK_THROWS_WITH(sgm::test::make<sgm::ScoreModel>("mlp", {}, cld.ctx),
                     Contains("one-block linear SDE"));
-  CHECK_NOTHROW(sgm::test::make<sgm::ScoreModel>("mlp", {{"output", std::string("score")}}, cld.ctx));
+  CHECK_NOTHROW(
+      sgm::test::make<sgm::ScoreModel>("mlp", {{"output", std::string("score")}}, cld.ctx));
   CHECK_THROWS_WITH(
       sgm::test::make<sgm::ScoreModel>("mlp", {{"embedding_dim", std::int64_t{5}}}, vp.ctx),
       Contains("even"));
