@@ -1,14 +1,28 @@
 // mlp.cpp: score model `mlp`, a trainable multilayer perceptron s_θ(x, t) (MATH.md §2, §C8).
 //
 //   a_0 = [x; emb(t)],  a_l = σ(W_l a_{l−1} + b_l) (l < L),  NN = W_L a_{L−1} + b_L,
-//   s(x, t) = c(t) · NN,  c(t) = 1 (output = "score") or −1/σ_t (output = "epsilon": the network
-//   predicts the noise ε of x_t = m_t x_0 + σ_t ε, so s = −ε̂/σ_t, MATH.md §2 and §C8's default).
+//   s(x, t) = c(t) · NN − κ(t) · [0; v],
+//   output = "score":   c = 1, κ = 0;
+//   output = "epsilon": c = −1/σ_t, κ = 0 (the network predicts the noise ε of x_t = m_t x_0 +
+//                       σ_t ε, so s = −ε̂/σ_t, MATH.md §2 and §C8's default; one-block SDEs);
+//   output = "mixed":   c = −ℓ_t, κ = 1/Σvv(t) (CLD's mixed score, MATH.md §2 "HSM (CLD)"; state
+//                       u = (x, v) of a two-block linear SDE): s_v = −v/Σvv − ℓ_t NN_v, with Σvv
+//                       and ℓ_t = 1/L22 of the kernel with the lifted initial covariance
+//                       diag(0, γM) integrated out — the kernel the hsm objective trains against
+//                       (sgm::velocity_kernel, score_matching.hpp). The network then learns only the
+//                       departure of the velocity score from that of N(0, Σvv), the score of p_t
+//                       for Gaussian data near the prior. The position block is s_x = −ℓ_t NN_x:
+//                       the same per-row scale and no affine term, so the network keeps its shape
+//                       (2d outputs). CLD's reverse SDE and SSCS use only s_v (G Gᵀ acts on v
+//                       alone) and hsm trains only s_v, so s_x is not a position score estimate.
 //
 // x is the state (data dimension x SDE blocks); emb(t) is t itself, random Fourier features
 // [sin 2πw_j t, cos 2πw_j t] with w_j ~ N(0, fourier_scale²) drawn once from the run seed, or
 // transformer-style sinusoidal features (mlp_network.hpp). The time embedding is a plain input:
 // not trained, no tangent. The parametrisation c(t) is a per-row scale of the network output, so
-// the forward pass, its tangents and the reverse pass all just scale.
+// the forward pass, its tangents and the reverse pass all just scale; the mixed term −κ(t)·v is an
+// affine function of the state that does not depend on θ: the forward output adds it, a tangent
+// w adds its derivative −κ(t)·w_v, and the reverse pass does not see it.
 //
 // Training interface (sgm/trainable.hpp): forward() evaluates a chunk with one time per row and
 // pushes K tangent directions through in forward mode (∇ₓs · v_k, for sliced and implicit score
@@ -39,6 +53,7 @@
 #include <sgm/plugin.hpp>
 #include <sgm/registry.hpp>
 #include <sgm/rng.hpp>
+#include <sgm/score_matching.hpp>
 #include <sgm/trainable.hpp>
 
 #include <algorithm>
@@ -131,15 +146,38 @@ Index require_state_dim(const Context& ctx) {
   return static_cast<Index>(ctx.dataset->dim()) * ctx.sde->blocks();
 }
 
+enum class Output { score, epsilon, mixed };
+
+Output output_of(const std::string& name) {
+  if (name == "epsilon") return Output::epsilon;
+  if (name == "mixed") return Output::mixed;
+  return Output::score;
+}
+
+std::string sde_text(const ForwardSde& sde) {
+  return std::to_string(sde.blocks()) + " block(s) and is " +
+         (sde.is_linear() ? std::string("linear") : std::string("not linear"));
+}
+
 // output = "epsilon" divides by σ_t, the kernel's standard deviation of a one-block linear SDE.
 void require_epsilon_sde(const Config& c, const ForwardSde& sde) {
   if (c.output != "epsilon") return;
   if (!sde.is_linear() || sde.blocks() != 1)
     throw Error("mlp: output = \"epsilon\" (s = −NN/σ_t) needs a one-block linear SDE with a "
                 "closed-form kernel (vp, ve, subvp, ou, ...); this SDE has " +
-                std::to_string(sde.blocks()) + " block(s) and is " +
-                (sde.is_linear() ? std::string("linear") : std::string("not linear")) +
-                "; use output = \"score\"");
+                sde_text(sde) + "; use output = \"score\"");
+}
+
+// output = "mixed" reads Σvv and ℓ_t from the kernel of a two-block (x, v) linear SDE with the
+// lifted initial covariance integrated out (header).
+void require_mixed_sde(const Config& c, const ForwardSde& sde) {
+  if (c.output != "mixed") return;
+  const bool shaped = sde.is_linear() && sde.blocks() == 2;
+  if (!shaped || sde.initial_block_cov().rows() != 2 || sde.initial_block_cov().cols() != 2)
+    throw Error("mlp: output = \"mixed\" (CLD's s_v = −v/Σvv − ℓ_t NN_v) needs a two-block "
+                "(position, velocity) linear SDE with a closed-form kernel and a 2 x 2 initial "
+                "block covariance (cld, cld_elliptic); this SDE has " +
+                sde_text(sde) + "; use output = \"score\" (or \"epsilon\" for one-block SDEs)");
 }
 
 // ---- initialisation ------------------------------------------------------------------------
@@ -222,8 +260,10 @@ class Mlp final : public TrainableScore {
     p.add<double>("fourier_scale", 1.0, "std of the Fourier frequencies w_j in sin(2π w_j t)")
         .positive();
     p.add<std::string>("output", std::string("epsilon"),
-                       "score: s = NN; epsilon: s = −NN/σ_t (one-block linear SDEs)")
-        .choices({"score", "epsilon"});
+                       "score: s = NN; epsilon: s = −NN/σ_t (one-block linear SDEs); mixed: "
+                       "CLD's mixed score s_v = −v/Σvv − ℓ_t NN_v, s_x = −ℓ_t NN_x (two-block "
+                       "SDEs; Σvv, ℓ_t = 1/L22 of hsm's kernel)")
+        .choices({"score", "epsilon", "mixed"});
     p.add<std::string>("precision", std::string("float"),
                        "network arithmetic: float (fast) or double (gradient checks)")
         .choices({"float", "double"});
@@ -242,9 +282,10 @@ class Mlp final : public TrainableScore {
         state_dim_(require_state_dim(ctx)),
         sde_(ctx.sde),
         seed_(ctx.seed),
-        epsilon_(config_.output == "epsilon"),
+        output_(output_of(config_.output)),
         embedding_(make_embedding(config_, ctx.seed)) {
     require_epsilon_sde(config_, *sde_);
+    require_mixed_sde(config_, *sde_);
     std::vector<Index> widths{state_dim_ + embedding_.dim()};
     widths.insert(widths.end(), config_.hidden.begin(), config_.hidden.end());
     widths.push_back(state_dim_);
@@ -337,14 +378,42 @@ class Mlp final : public TrainableScore {
   template <class Net>
   using ScalarOf = typename std::decay_t<Net>::Scalar;
 
-  // c(t): 1 for output = score, −1/σ_t for epsilon (header).
-  double output_scale(double t) const {
-    if (!epsilon_) return 1.0;
-    const double var = sde_->kernel(t).variance();
-    if (!(var > 0.0) || !std::isfinite(var))
-      throw Error("mlp: output = \"epsilon\" divides by σ_t, but σ_t² = " + format_number(var) +
-                  " at t = " + format_number(t) + " (evaluate at t > 0)");
-    return -1.0 / std::sqrt(var);
+  // s = c(t)·NN − κ(t)·[0; v] (header).
+  struct OutputMap {
+    double scale = 1.0;  // c(t)
+    double shift = 0.0;  // κ(t), nonzero for output = mixed only
+  };
+
+  // c(t) and κ(t): (1, 0) for output = score, (−1/σ_t, 0) for epsilon, (−ℓ_t, 1/Σvv) for mixed.
+  OutputMap output_map(double t) const {
+    if (output_ == Output::score) return {};
+    if (output_ == Output::epsilon) {
+      const double var = sde_->kernel(t).variance();
+      if (!(var > 0.0) || !std::isfinite(var))
+        throw Error("mlp: output = \"epsilon\" divides by σ_t, but σ_t² = " + format_number(var) +
+                    " at t = " + format_number(t) + " (evaluate at t > 0)");
+      return {-1.0 / std::sqrt(var), 0.0};
+    }
+    VelocityKernel k;
+    try {
+      k = velocity_kernel(*sde_, t);
+    } catch (const Error& e) {
+      throw Error(std::string("mlp: output = \"mixed\" needs the kernel's Σvv and ℓ_t = 1/L22: ") +
+                  e.what());
+    }
+    if (!(k.var_v > 0.0) || !std::isfinite(k.var_v) || !std::isfinite(k.ell))
+      throw Error("mlp: output = \"mixed\" divides by Σvv = " + format_number(k.var_v) +
+                  " and L22 = " + format_number(1.0 / k.ell) + " at t = " + format_number(t) +
+                  " (evaluate at t > 0)");
+    return {-k.ell, 1.0 / k.var_v};
+  }
+
+  // rows.rightCols(d) −= diag(κ) · src.rightCols(d), d = state_dim/2: the mixed term −κ(t) v of
+  // the score (src = the states) or of its JVP (src = the tangents). No-op unless output = mixed.
+  void add_mixed_term(const Eigen::VectorXd& kappa, CRef src, Ref rows) const {
+    if (output_ != Output::mixed) return;
+    const Index h = state_dim_ / 2;
+    rows.rightCols(h) -= kappa.asDiagonal() * src.rightCols(h);
   }
 
   // ---- shape checks --------------------------------------------------------------------------
@@ -386,15 +455,21 @@ class Mlp final : public TrainableScore {
       ws.a0.block(0, (q + 1) * n, d, n) = v.transpose().template cast<S>();
       ws.a0.block(d, (q + 1) * n, e, n).setZero();
     }
-    for (Index i = 0; i < n; ++i) ws.scale[i] = output_scale(t[i]);
+    for (Index i = 0; i < n; ++i) {
+      const OutputMap map = output_map(t[i]);
+      ws.scale[i] = map.scale;
+      ws.shift[i] = map.shift;
+    }
     net.forward(ws);
     out = ws.scale.asDiagonal() * ws.y.leftCols(n).transpose().template cast<double>();
+    add_mixed_term(ws.shift, x, out);
     jvp.resize(tangents.size());
     for (Index q = 0; q < k; ++q) {
       Matrix& j = jvp[static_cast<std::size_t>(q)];
       j.resize(n, d);
       const auto y_dot = ws.y.middleCols((q + 1) * n, n);
       j = ws.scale.asDiagonal() * y_dot.transpose().template cast<double>();
+      add_mixed_term(ws.shift, tangents[static_cast<std::size_t>(q)], j);
     }
   }
 
@@ -406,7 +481,7 @@ class Mlp final : public TrainableScore {
     const Index n = ws.n, d = state_dim_;
     const auto k = static_cast<Index>(grad_jvp.size());
     check_backward(ws.n, ws.tangents, grad_out, grad_jvp, grad.size());
-    // ∂L/∂NN = c(t) ∂L/∂s, column-major features x rows.
+    // ∂L/∂NN = c(t) ∂L/∂s, column-major features x rows (the mixed term has no θ).
     ws.g.resize(d, (k + 1) * n);
     ws.g.leftCols(n) = (ws.scale.asDiagonal() * grad_out).transpose().template cast<S>();
     for (Index q = 0; q < k; ++q) {
@@ -446,7 +521,8 @@ class Mlp final : public TrainableScore {
     using S = ScalarOf<Net>;
     thread_local Workspace<S> ws;
     const Index d = state_dim_, e = embedding_.dim(), k = v ? 1 : 0;
-    const double c = output_scale(t);
+    const OutputMap map = output_map(t);
+    const double c = map.scale;
     const Eigen::Matrix<double, 1, 1> time(t);
     for (Index r0 = 0; r0 < x.rows(); r0 += kTile) {
       const Index n = std::min(kTile, x.rows() - r0);
@@ -459,7 +535,16 @@ class Mlp final : public TrainableScore {
         ws.a0.block(d, n, e, n).setZero();
       }
       net.forward(ws);
-      out.middleRows(r0, n) = c * ws.y.middleCols(k * n, n).transpose().template cast<double>();
+      auto tile = out.middleRows(r0, n);
+      const auto y = ws.y.middleCols(k * n, n).transpose().template cast<double>();
+      if (output_ != Output::mixed) {
+        tile = c * y;
+      } else {  // s_v = c NN_v − κ v, or its JVP c ṄN_v − κ w_v (coefficient-wise: one pass)
+        const Index h = d / 2;
+        const auto src = (v ? *v : x).middleRows(r0, n).rightCols(h);
+        tile.leftCols(h) = c * y.leftCols(h);
+        tile.rightCols(h) = c * y.rightCols(h) - map.shift * src;
+      }
     }
   }
 
@@ -467,7 +552,7 @@ class Mlp final : public TrainableScore {
   Index state_dim_;
   const ForwardSde* sde_;  // alive while the model is (the host keeps earlier stages)
   std::uint64_t seed_;
-  bool epsilon_;  // output = "epsilon": c(t) = −1/σ_t
+  Output output_;  // c(t), κ(t) of the header
   TimeEmbedding embedding_;
   std::vector<double> theta_;  // master parameters, flat layout of mlp_network.hpp
   std::variant<Network<float>, Network<double>> net_;

@@ -130,6 +130,7 @@ struct Workspace {
   Vec<S> grad;          // ∂L/∂θ in S, flat layout
   Eigen::ArrayXXd phase;     // time-embedding phases
   Eigen::VectorXd scale;     // output scale c(t_i) per primal column
+  Eigen::VectorXd shift;     // mixed term κ(t_i) per primal column (output = "mixed"; else 0)
 
   /// Sizes the forward buffers for n primal columns and k tangents; `for_backward`: a reverse
   /// pass will follow.
@@ -150,6 +151,7 @@ struct Workspace {
     }
     y.resize(shape.out(), m);
     scale.resize(n);
+    shift.resize(n);
   }
 };
 

@@ -2,7 +2,9 @@
 // reverse-mode gradients (primal and tangent paths) and forward-mode JVPs against central finite
 // differences in double precision, for every activation and both output parametrisations;
 // score()/jvp() against the training forward; float against double; seeding; the ε-prediction
-// form s = −NN/σ_t (MATH.md §2, §C8); and the construction errors.
+// form s = −NN/σ_t (MATH.md §2, §C8); CLD's mixed score s_v = −v/Σvv − ℓ_t NN_v, s_x = −ℓ_t NN_x
+// (MATH.md §2 "HSM (CLD)", against MATH.md §1's closed-form covariance and §6's table); and the
+// construction errors.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -150,6 +152,25 @@ double relative(const Matrix& a, const Matrix& b) {
   return (a - b).norm() / std::max(b.norm(), 1e-300);
 }
 
+// The HSM covariance of the default cld (β = 4, M = 1/4, Γ = 1) from u0 = (x0, 0) with
+// Σ0 = diag(0, γM), γM = 0.01: MATH.md §1's closed form, written out here independently of the
+// plugin (MATH.md §6's table checks it). Returns Σvv and ℓ_t = 1/√(Σvv − Σxv²/Σxx).
+struct CldVelocity {
+  double var_v, ell;
+};
+CldVelocity cld_velocity(double t) {
+  const double b = 4.0 * t, g = 1.0, s0xx = 0.0, s0vv = 0.01, e = std::exp(-4.0 * b / g);
+  const double xx = e * (s0xx + std::exp(4.0 * b / g) - 1.0 + (4.0 * b / g) * (s0xx - 1.0) +
+                         (4.0 * b * b / (g * g)) * (s0xx - 2.0) +
+                         (16.0 * b * b / (g * g * g * g)) * s0vv);
+  const double xv = e * (-b * s0xx + (4.0 * b / (g * g)) * s0vv - (2.0 * b * b / g) * (s0xx - 2.0) -
+                         (8.0 * b * b / (g * g * g)) * s0vv);
+  const double vv = e * ((g * g / 4.0) * (std::exp(4.0 * b / g) - 1.0) + g * b -
+                         (4.0 * b / g) * s0vv + (4.0 * b * b / (g * g)) * s0vv + s0vv +
+                         b * b * (s0xx - 2.0));
+  return {vv, 1.0 / std::sqrt(vv - xv * xv / xx)};
+}
+
 }  // namespace
 
 TEST_CASE("mlp backward() equals finite differences of Σ a⊙out + Σ b_k⊙jvp_k", "[unit][mlp]") {
@@ -163,6 +184,21 @@ TEST_CASE("mlp backward() equals finite differences of Σ a⊙out + Σ b_k⊙jvp
         CHECK(m->parameter_count() == std::size_t{(6 * 16 + 16) + (16 * 12 + 12) + (12 * 2 + 2)});
         CHECK(gradient_error(*m, probe(5, 2, k)) < 1e-6);
       }
+}
+
+TEST_CASE("mlp backward() with output = mixed (CLD) equals finite differences",
+          "[unit][mlp][mixed]") {
+  // s_v = −v/Σvv − ℓ_t NN_v: the affine term has no parameters, the gradient flows through the
+  // scale −ℓ_t only (a wrong or missing scale fails by O(1) relative).
+  const Stages cld = stages("cld");
+  for (const std::string act : {"silu", "relu", "tanh"})
+    for (const int k : {0, 2}) {
+      CAPTURE(act, k);
+      auto m = make_mlp(cld, {{"activation", act}, {"output", std::string("mixed")}});
+      jitter(*m, 13);
+      CHECK(m->parameter_count() == std::size_t{(8 * 16 + 16) + (16 * 12 + 12) + (12 * 4 + 4)});
+      CHECK(gradient_error(*m, probe(5, 4, k)) < 1e-6);
+    }
 }
 
 TEST_CASE("mlp backward(): Fourier and raw embeddings, deeper nets and a two-block state",
@@ -384,6 +420,124 @@ TEST_CASE("mlp epsilon output is −NN/σ_t of the same network", "[unit][mlp]")
   }
 }
 
+TEST_CASE("mlp JVPs with output = mixed (CLD) equal central differences of the score",
+          "[unit][mlp][mixed]") {
+  // The JVP must carry the mixed term's derivative −w_v/Σvv besides −ℓ_t ṄN: dropping it gives
+  // O(1) errors at these times (1/Σvv ≈ 4..50).
+  const Stages cld = stages("cld");
+  for (const std::string act : {"silu", "relu", "tanh"}) {
+    CAPTURE(act);
+    auto m = make_mlp(cld, {{"activation", act}, {"output", std::string("mixed")}});
+    jitter(*m, 14);
+    const Eigen::Index n = 7;
+    const Matrix x = random_matrix(n, 4, 70);
+    const std::vector<Matrix> v{random_matrix(n, 4, 71), random_matrix(n, 4, 72)};
+    const Eigen::VectorXd t = times(n, 0.01, 1.0);
+    auto tape = m->make_tape();
+    Matrix out(n, 4), up(n, 4), down(n, 4);
+    std::vector<Matrix> jvp, none;
+    m->forward(x, t, v, *tape, out, jvp);
+    REQUIRE(jvp.size() == 2);
+    const double h = 1e-6;  // as in the epsilon test: error ~1e−10, judged at 1e−6
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      m->forward(x + h * v[k], t, {}, *tape, up, none);
+      m->forward(x - h * v[k], t, {}, *tape, down, none);
+      CHECK(relative(jvp[k], (up - down) / (2 * h)) < 1e-6);
+    }
+    for (const double ts : {0.01, 0.4}) {
+      CAPTURE(ts);
+      Matrix j(n, 4);
+      m->jvp(x, ts, v[0], j);
+      m->score(x + h * v[0], ts, up);
+      m->score(x - h * v[0], ts, down);
+      CHECK(relative(j, (up - down) / (2 * h)) < 1e-6);
+    }
+  }
+}
+
+TEST_CASE("mlp output = mixed is −v/Σvv − ℓ_t NN_v with hsm's kernel", "[unit][mlp][mixed]") {
+  const Stages cld = stages("cld");
+  // The independent closed form reproduces MATH.md §6's table (Σvv, ℓ_t at 0.1, 0.5, 1).
+  CHECK(cld_velocity(0.1).var_v == Approx(0.2157583505).epsilon(1e-9));
+  CHECK(cld_velocity(0.5).var_v == Approx(0.2479335502).epsilon(1e-9));
+  CHECK(cld_velocity(1.0).var_v == Approx(0.249996876).epsilon(1e-9));
+  CHECK(cld_velocity(0.1).ell == Approx(2.6751814).epsilon(1e-7));
+  CHECK(cld_velocity(0.5).ell == Approx(2.0084322).epsilon(1e-7));
+  CHECK(cld_velocity(1.0).ell == Approx(2.0000125).epsilon(1e-7));
+
+  const Eigen::Index n = 300;  // score() works in tiles of 256 rows: two tiles
+  const Matrix x = random_matrix(n, 4, 80), w = random_matrix(n, 4, 81);
+  SECTION("zero network: s = (0, −v/Σvv) exactly, JVP (0, −w_v/Σvv)") {
+    for (const std::string precision : {"double", "float"}) {
+      CAPTURE(precision);
+      auto m = make_mlp(cld, {{"output", std::string("mixed")}, {"precision", precision}});
+      for (double& p : m->parameters()) p = 0.0;
+      m->parameters_changed();
+      for (const double t : {0.001, 0.1, 0.5, 1.0}) {
+        CAPTURE(t);
+        const double var_v = cld_velocity(t).var_v;
+        Matrix s(n, 4), j(n, 4);
+        m->score(x, t, s);
+        m->jvp(x, t, w, j);
+        CHECK(s.leftCols(2).cwiseAbs().maxCoeff() == 0.0);
+        CHECK(j.leftCols(2).cwiseAbs().maxCoeff() == 0.0);
+        CHECK(relative(s.rightCols(2), -x.rightCols(2) / var_v) < 1e-12);
+        CHECK(relative(j.rightCols(2), -w.rightCols(2) / var_v) < 1e-12);
+      }
+      // Training forward, one time per row.
+      const Eigen::VectorXd t = times(n, 0.001, 1.0);
+      auto tape = m->make_tape();
+      Matrix out(n, 4);
+      std::vector<Matrix> jvp;
+      m->forward(x, t, {w}, *tape, out, jvp);
+      double worst = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double var_v = cld_velocity(t[i]).var_v;
+        worst = std::max(worst, (out.row(i).tail(2) + x.row(i).tail(2) / var_v).norm() /
+                                    (x.row(i).tail(2) / var_v).norm());
+        worst = std::max(worst, (jvp[0].row(i).tail(2) + w.row(i).tail(2) / var_v).norm() /
+                                    (w.row(i).tail(2) / var_v).norm());
+      }
+      CHECK(worst < 1e-12);
+      CHECK(out.leftCols(2).cwiseAbs().maxCoeff() == 0.0);
+    }
+  }
+  SECTION("trained-looking network: s − (0, −v/Σvv) = −ℓ_t · NN of the same network") {
+    auto mixed = make_mlp(cld, {{"output", std::string("mixed")}});
+    auto raw = make_mlp(cld, {{"output", std::string("score")}});
+    jitter(*mixed, 15);
+    jitter(*raw, 15);
+    REQUIRE(std::equal(mixed->parameters().begin(), mixed->parameters().end(),
+                       raw->parameters().begin()));
+    for (const double t : {0.001, 0.1, 0.5, 1.0}) {
+      CAPTURE(t);
+      const CldVelocity k = cld_velocity(t);
+      // At t = 0.001 the closed form's Σxx = e^{−y}(e^y − 1 − y − y²/2) + ... (y = 0.016) cancels
+      // about 4 digits, so the test's own ℓ_t is good to ~1e−11 there (the plugin's kernel uses
+      // a series); elsewhere both agree to rounding.
+      const double tol = t < 0.01 ? 1e-9 : 1e-12;
+      Matrix sm(n, 4), sr(n, 4), jm(n, 4), jr(n, 4);
+      mixed->score(x, t, sm);
+      raw->score(x, t, sr);
+      Matrix expect = -k.ell * sr;
+      expect.rightCols(2) -= x.rightCols(2) / k.var_v;
+      CHECK(relative(sm, expect) < tol);
+      mixed->jvp(x, t, w, jm);
+      raw->jvp(x, t, w, jr);
+      expect = -k.ell * jr;
+      expect.rightCols(2) -= w.rightCols(2) / k.var_v;
+      CHECK(relative(jm, expect) < tol);
+      // score()/jvp() (one time) equal the training forward (per-row times) at equal times.
+      auto tape = mixed->make_tape();
+      Matrix out(n, 4);
+      std::vector<Matrix> jvp;
+      mixed->forward(x, Eigen::VectorXd::Constant(n, t), {w}, *tape, out, jvp);
+      CHECK(relative(out, sm) < 1e-13);
+      CHECK(relative(jvp[0], jm) < 1e-13);
+    }
+  }
+}
+
 TEST_CASE("mlp architecture() names sizes, embedding, activation, output and precision",
           "[unit][mlp]") {
   const Stages vp = stages("vp");
@@ -396,6 +550,10 @@ TEST_CASE("mlp architecture() names sizes, embedding, activation, output and pre
   auto r = make_mlp(vp, {{"embedding", std::string("raw")}, {"activation", std::string("relu")},
                          {"output", std::string("score")}});
   CHECK(r->architecture() == "mlp in=2+emb(raw,1) hidden=16x12 act=relu out=score prec=double");
+  const Stages cld = stages("cld");
+  auto c = make_mlp(cld, {{"output", std::string("mixed")}});
+  CHECK(c->architecture() ==
+        "mlp in=4+emb(sinusoidal,4) hidden=16x12 act=silu out=mixed prec=double");
 }
 
 TEST_CASE("mlp refuses what it cannot build, with a clear message", "[unit][mlp]") {
@@ -411,6 +569,20 @@ TEST_CASE("mlp refuses what it cannot build, with a clear message", "[unit][mlp]
                     Contains("one-block linear SDE"));
   CHECK_NOTHROW(
       sgm::test::make<sgm::ScoreModel>("mlp", {{"output", std::string("score")}}, cld.ctx));
+  // output = "mixed" needs a two-block (x, v) linear SDE: cld and cld_elliptic, not vp.
+  CHECK_THROWS_WITH(
+      sgm::test::make<sgm::ScoreModel>("mlp", {{"output", std::string("mixed")}}, vp.ctx),
+      Contains("output = \"mixed\"") && Contains("two-block") && Contains("1 block(s)"));
+  CHECK_NOTHROW(
+      sgm::test::make<sgm::ScoreModel>("mlp", {{"output", std::string("mixed")}}, cld.ctx));
+  const Stages elliptic = stages("cld_elliptic");
+  CHECK_NOTHROW(
+      sgm::test::make<sgm::ScoreModel>("mlp", {{"output", std::string("mixed")}}, elliptic.ctx));
+  // ... and a time where the kernel is degenerate (Σxx = 0 at t = 0) is refused, not NaN.
+  auto mixed = make_mlp(cld, {{"output", std::string("mixed")}});
+  Matrix u(2, 4), s(2, 4);
+  u.setOnes();
+  CHECK_THROWS_WITH(mixed->score(u, 0.0, s), Contains("mixed"));
   CHECK_THROWS_WITH(
       sgm::test::make<sgm::ScoreModel>("mlp", {{"embedding_dim", std::int64_t{5}}}, vp.ctx),
       Contains("even"));

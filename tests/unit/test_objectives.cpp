@@ -8,6 +8,8 @@
 //   score, where the ESM loss is 0 too), while they do not at a perturbed model; the expected
 //   DSM loss at s = 0 for each weighting; SSM, SSM-VR and ISM coincide in 1-D with Rademacher
 //   directions; and training on 1-D Gaussian data by each objective recovers the true score;
+// - hsm's gradient through the mlp plugin (output = score and CLD's mixed score) against central
+//   differences;
 // - bad setups are refused with messages that say why.
 #include <catch2/catch.hpp>
 
@@ -482,6 +484,39 @@ TEST_CASE("hsm: gradients match central differences, chunking is invariant, vp i
   auto vp = make<sgm::ForwardSde>("vp");
   CHECK_THROWS_WITH(make<sgm::Objective>("hsm", {}, context(vp.get(), data.get())),
                     Catch::Contains("two blocks"));
+}
+
+TEST_CASE("hsm: gradients through the mlp score (output = score, mixed) match central differences",
+          "[objectives][hsm][mlp]") {
+  // The mlp plugin's two CLD parametrisations, s = NN and the mixed s_v = −v/Σvv − ℓ_t NN_v,
+  // each trained by hsm: its backward() (scale −ℓ_t, no gradient of the parameter-free mixed
+  // term) against central differences of the loss, in double precision, with every parameter
+  // moved off its initial value so that biases and the output layer are exercised.
+  auto data = gmm_2d();
+  auto cld = make<sgm::ForwardSde>("cld");
+  const sgm::Context ctx = context(cld.get(), data.get());
+  const Matrix x0 = draw(*data, 6);
+  for (const char* output : {"score", "mixed"})
+    for (const char* w : {"reweightedv2", "likelihood"}) {
+      INFO("output " << output << ", weighting " << w);
+      auto score = make<sgm::ScoreModel>("mlp", {{"output", str(output)},
+                                                 {"precision", str("double")},
+                                                 {"hidden", sgm::DoubleList{8, 8}},
+                                                 {"embedding_dim", std::int64_t{4}}},
+                                         ctx);
+      auto model = std::dynamic_pointer_cast<sgm::TrainableScore>(score);
+      REQUIRE(model);
+      sgm::Rng r(kSeed, 4321, 0);
+      for (double& p : model->parameters()) p += 0.3 * r.normal();
+      model->parameters_changed();
+      auto obj = make<sgm::Objective>("hsm", {{"weighting", str(w)}}, ctx);
+      const LossGrad lg = evaluate(*obj, *model, x0);
+      const Eigen::VectorXd fd = finite_difference_gradient(*obj, *model, x0);
+      REQUIRE(std::isfinite(lg.loss));
+      INFO("loss " << lg.loss << ", |grad| " << fd.norm());
+      CHECK(fd.norm() > 0.0);
+      CHECK((lg.grad - fd).norm() <= 1e-6 * fd.norm());
+    }
 }
 
 TEST_CASE("hsm: stationary at the exact CLD velocity score, not at a scaled one",

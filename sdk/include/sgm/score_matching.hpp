@@ -108,6 +108,25 @@ inline FactoredKernel factor_kernel(const ForwardSde& sde, double t,
   return f;
 }
 
+/// The velocity block of hybrid score matching's kernel for a two-block (x, v) SDE such as CLD
+/// (MATH.md §2 "HSM (CLD)"): factor_kernel(sde, t, InitialState::marginal), whose Cholesky
+/// factor gives the target −ℓ_t ε_v of ∇_v log p(u_t | x0) with ℓ_t = 1/L22, and whose Σvv is the
+/// variance of v_t in CLD's "mixed" score s_v = −v/Σvv − ℓ_t α.
+struct VelocityKernel {
+  double var_v = 0.0;  // Σvv(t)
+  double ell = 0.0;    // ℓ_t = 1/L22, L22 = √(Σvv − Σxv²/Σxx)
+};
+
+/// Σvv(t) and ℓ_t of the marginal (v0 integrated out) kernel of a two-block linear SDE.
+/// \throws Error if the SDE has not two blocks or the covariance is not positive definite at t.
+inline VelocityKernel velocity_kernel(const ForwardSde& sde, double t) {
+  if (sde.blocks() != 2)
+    throw Error("the velocity kernel needs a two-block (x, v) SDE; this SDE has " +
+                std::to_string(sde.blocks()) + " block(s)");
+  const FactoredKernel k = factor_kernel(sde, t, InitialState::marginal);
+  return {k.cov(1, 1), 1.0 / k.chol(1, 1)};
+}
+
 /// out = (M ⊗ I_d) z row-wise, for a blocks x blocks matrix M and rows of blocks·d coordinates
 /// (block j of a row holds coordinates [j d, (j + 1) d)). out must not alias z.
 inline void kron_apply(const Eigen::MatrixXd& m, CRef z, Ref out) {
