@@ -42,7 +42,7 @@ Commands:
   run FILE           run a pipeline: dataset -> [train] -> sample -> evaluate -> write
   check NAME|LIB.so  conformance checks for plugin authors (--all: every loaded component)
   merge --out T A B  join sweep tables written by `run --shard K/N`
-  bench              GEMM peak, training it/s and MLP sampling speed (needs mlp, dsm plugins)
+  bench              GEMM peak, training it/s, MLP sampling speed; --metrics: metric timings
 
 Plugins are searched in --plugin-path directories, then $SGM_PLUGIN_PATH (':'-separated),
 then next to the binary (build tree) and in the install tree.
@@ -282,25 +282,37 @@ int cmd_check(const std::vector<std::string>& args, const Global& g) {
 int cmd_bench(const std::vector<std::string>& args, const Global& g) {
   po::options_description opts("Options of `sgm bench`");
   BenchOptions b;
+  MetricBenchOptions m;
   opts.add_options()("help,h", "show this help")(
       "threads", po::value<int>(&b.threads)->default_value(0), "threads for the parallel figures (0: all cores)")(
       "seconds", po::value<double>(&b.seconds)->default_value(2.0), "time per measurement")(
       "batch", po::value<long>(&b.train_batch)->default_value(512), "training minibatch")(
       "particles", po::value<long>(&b.sample_particles)->default_value(8192), "sampling particles")(
-      "steps", po::value<long>(&b.sample_steps)->default_value(50), "sampling steps");
+      "steps", po::value<long>(&b.sample_steps)->default_value(50), "sampling steps")(
+      "metrics", "time every metric instead (on --points generated vs reference 2-D points)")(
+      "points", po::value<long>(&m.points)->default_value(100000), "points per set for --metrics");
   const auto vm = parse(args, opts, {});
   if (vm.count("help")) {
-    usage("sgm bench [--threads N] [--seconds S]", opts);
+    usage("sgm bench [--threads N] [--seconds S] | sgm bench --metrics [--points N]", opts);
     std::cout << "Reference workload: 2-D GMM data, VP SDE, MLP 4x128 SiLU on (x, t), DSM, Adam;\n"
                  "reverse Euler-Maruyama sampling with that MLP. Each figure is also given as a\n"
-                 "fraction of the single-precision GEMM peak measured in the same run.\n";
+                 "fraction of the single-precision GEMM peak measured in the same run.\n"
+                 "With --metrics: each installed metric with its default parameters (O(n^2) ones\n"
+                 "subsample as their parameters say) on two independent draws of the 2-D mixture.\n";
     return 0;
   }
-  if (b.seconds <= 0 || b.train_batch < 1 || b.sample_particles < 1 || b.sample_steps < 1)
-    throw po::error("--seconds, --batch, --particles and --steps must be positive");
+  if (b.seconds <= 0 || b.train_batch < 1 || b.sample_particles < 1 || b.sample_steps < 1 ||
+      m.points < 2)
+    throw po::error("--seconds, --batch, --particles and --steps must be positive and --points "
+                    "at least 2");
   ComponentRegistry r;
   load_plugins(r, g);
-  run_bench(r, b, std::cout);
+  if (vm.count("metrics")) {
+    m.threads = b.threads;
+    run_metric_bench(r, m, std::cout);
+  } else {
+    run_bench(r, b, std::cout);
+  }
   return 0;
 }
 

@@ -15,8 +15,8 @@
 
 #include <sgm/sgm.hpp>
 
+#include "bench_components.hpp"
 #include "sgm/host/executor.hpp"
-#include "sgm/host/param_validation.hpp"
 #include "sgm/host/runner.hpp"
 #include "sgm/host/training.hpp"
 
@@ -64,39 +64,22 @@ struct Workload {
 };
 
 Workload reference_workload(const ComponentRegistry& r, const Executor& ex, long steps) {
-  auto params = [&](ComponentKind k, const std::string& name, std::map<std::string, Value> given) {
-    std::vector<ParamIssue> issues;
-    Params p = resolve_params(r.get(k, name).info.spec, given, issues);
-    if (!issues.empty()) throw Error(fmt::format("bench: {}: {}", name, issues.front().message));
-    return p;
-  };
   Workload w;
   Context ctx;
   ctx.seed = 1;
   ctx.executor = &ex;
-  // The default pipeline's 2-D mixture (first two components).
-  w.data = r.create<Dataset>(
-      "gmm",
-      params(ComponentKind::dataset, "gmm",
-             {{"weights", DoubleList{0.6, 0.4}},
-              {"means", DoubleTable{{-2.0, 0.0}, {2.0, 1.0}}},
-              {"covariances", DoubleTable3{{{0.3, 0.1}, {0.1, 0.2}}, {{0.2, 0.0}, {0.0, 0.4}}}}}),
-      ctx);
+  w.data = bench::default_mixture(r, ctx);
   ctx.dataset = w.data.get();
-  w.sde = r.create<ForwardSde>("vp", params(ComponentKind::sde, "vp", {}), ctx);
+  w.sde = bench::make<ForwardSde>(r, "vp", {}, ctx);
   ctx.sde = w.sde.get();
-  w.score = r.create<ScoreModel>(
-      "mlp",
-      params(ComponentKind::score, "mlp",
-             {{"hidden", DoubleList{128, 128, 128, 128}},
-              {"activation", std::string("silu")},
-              {"embedding", std::string("raw")}}),
-      ctx);
+  w.score = bench::make<ScoreModel>(r, "mlp",
+                                    {{"hidden", DoubleList{128, 128, 128, 128}},
+                                     {"activation", std::string("silu")},
+                                     {"embedding", std::string("raw")}},
+                                    ctx);
   ctx.score = w.score.get();
-  w.objective = r.create<Objective>("dsm", params(ComponentKind::objective, "dsm", {}), ctx);
-  w.sampler = r.create<Integrator>(
-      "euler_maruyama",
-      params(ComponentKind::integrator, "euler_maruyama", {{"steps", std::int64_t{steps}}}), ctx);
+  w.objective = bench::make<Objective>(r, "dsm", {}, ctx);
+  w.sampler = bench::make<Integrator>(r, "euler_maruyama", {{"steps", std::int64_t{steps}}}, ctx);
   return w;
 }
 

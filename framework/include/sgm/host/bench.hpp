@@ -19,4 +19,13 @@ struct BenchOptions {
 /// Prints one line per figure to `out` as it is measured.
 void run_bench(const ComponentRegistry& registry, const BenchOptions& o, std::ostream& out);
 
+struct MetricBenchOptions {
+  int threads = 0;           // 0: all cores
+  long points = 100000;      // generated and reference points (2-D)
+};
+
+/// `sgm bench --metrics`: the time of every installed metric on `points` 2-D points, one line each.
+void run_metric_bench(const ComponentRegistry& registry, const MetricBenchOptions& o,
+                      std::ostream& out);
+
 }  // namespace sgm::host
