@@ -70,6 +70,12 @@ Components build_components(const Pipeline& p, const ComponentRegistry& registry
         "[score] stage (one of: {})",
         p.sample->location.str(), p.sample->plugin,
         fmt::join(registry.names(ComponentKind::score), ", "))});
+  if (c.integrator->direction() == Direction::reverse && c.sde->diffusion_depends_on_state())
+    throw PipelineError({fmt::format(
+        "{}: [sample]: '{}' integrates the reverse-time SDE, which needs a diffusion G(t) that "
+        "does not depend on the state; [sde] '{}' has state-dependent noise and can only be "
+        "integrated forward (e.g. plugin = \"euler_maruyama\" with direction = \"forward\")",
+        p.sample->location.str(), p.sample->plugin, p.sde->plugin)});
   for (const auto& m : p.metrics)
     c.metrics.emplace_back(m.table.substr(std::string("evaluate.").size()),
                            build<Metric>(registry, m, ctx));

@@ -1,8 +1,9 @@
 // euler_maruyama.cpp: the Euler-Maruyama scheme for the forward SDE and for the reverse-time SDE
-// of any ForwardSde (MATH.md §1, §3; weak order 1, and strong order 1 since G depends on t only):
+// of any ForwardSde (MATH.md §1, §3; weak order 1; strong order 1 when G depends on t only, 1/2
+// for state-dependent noise G(x, t), which only the forward direction allows):
 //
 //   reverse: x_{t−h} = x_t − h [f(x_t, t) − G Gᵀ(t) s(x_t, t)] + G(t) √h z,   t = T, T−h, ..., ε+h
-//   forward: x_{t+h} = x_t + h f(x_t, t) + G(t) √h z,                           t = 0, h, ..., T−h
+//   forward: x_{t+h} = x_t + h f(x_t, t) + G(x_t, t) √h z,                        t = 0, h, ..., T−h
 //
 // on a uniform grid with `steps` steps (reverse: T = sde.t_max() down to ε = sde.t_min(); forward:
 // 0 up to T). Drift, diffusion and score are evaluated at the left end of each step in the
@@ -23,6 +24,7 @@
 #include <sgm/context.hpp>
 #include <sgm/error.hpp>
 #include <sgm/forward_sde.hpp>
+#include <sgm/samplers.hpp>
 #include <sgm/integrator.hpp>
 #include <sgm/params.hpp>
 #include <sgm/plugin.hpp>
@@ -75,19 +77,20 @@ class EulerMaruyama final : public sgm::Integrator {
     Matrix drift(n, dim), z(n, dim), noise(n, dim);
     DriftWorkspace ws;
     ws.resize(n, dim);
+    StepWorkspace forward_ws;
 
     for (std::uint64_t k = 0; k < steps_; ++k) {
       const double t = grid[k];
       const double h = std::abs(grid[k + 1] - t);
-      if (reverse) {
-        reverse_drift(sde, *score, state, t, 1.0, drift, ws);
-        state.noalias() -= h * drift;
-      } else {
-        sde.drift(state, t, drift);
-        state.noalias() += h * drift;
+      if (!reverse) {  // G(x, t) may depend on the state: the SDK's step takes it before the drift
+        rng.normal(z);
+        euler_maruyama_forward_step(sde, state, t, h, z, forward_ws);
+        progress.advance(static_cast<std::uint64_t>(n));
+        continue;
       }
-      const bool last = k + 1 == steps_;
-      if (!(reverse && denoise_ && last)) {
+      reverse_drift(sde, *score, state, t, 1.0, drift, ws);
+      state.noalias() -= h * drift;
+      if (!(denoise_ && k + 1 == steps_)) {
         rng.normal(z);
         sde.diffusion_apply(z, t, noise);
         state.noalias() += std::sqrt(h) * noise;

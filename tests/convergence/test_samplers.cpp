@@ -27,6 +27,7 @@
 
 namespace {
 
+using sgm::test::loglog_slope;
 using sgm::test::make;
 using Given = std::map<std::string, sgm::Value>;
 
@@ -58,20 +59,6 @@ class GaussianDataScore final : public sgm::ScoreModel {
   const sgm::ForwardSde& sde_;
   double mu_, s2_;
 };
-
-/// Least-squares slope of log(err) against log(h).
-double loglog_slope(const std::vector<double>& h, const std::vector<double>& err) {
-  const double n = static_cast<double>(h.size());
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    const double x = std::log(h[i]), y = std::log(err[i]);
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-  }
-  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
 
 struct Moments {
   double mean, var;

@@ -149,6 +149,17 @@ TEST_CASE("sgm validate accepts the default pipeline and rejects bad ones with f
   const auto misfit = sgm_cli("validate " + (d / "misfit.toml").string());
   CHECK(misfit.status == 2);
   CHECK_THAT(misfit.output, Catch::Contains("misfit.toml:6:1: [score]: score 'analytic_gmm'"));
+  // Multiplicative noise (gbm) integrates forward only: a reverse-time sampler is refused.
+  const std::string gbm = "[dataset]\nplugin = \"gmm\"\n[sde]\nplugin = \"gbm\"\n[score]\n"
+                          "plugin = \"mlp\"\noutput = \"score\"\n[sample]\n"
+                          "plugin = \"euler_maruyama\"\n";
+  host::write_atomic(d / "gbm.toml", gbm);
+  const auto reverse = sgm_cli("validate " + (d / "gbm.toml").string());
+  CHECK(reverse.status == 2);
+  CHECK_THAT(reverse.output, Catch::Contains("gbm.toml:8:1: [sample]: 'euler_maruyama' integrates "
+                                             "the reverse-time SDE, which needs a diffusion G(t)"));
+  host::write_atomic(d / "gbm.toml", gbm + "direction = \"forward\"\n");
+  CHECK(sgm_cli("validate " + (d / "gbm.toml").string()).status == 0);
   fs::remove_all(d);
   const auto missing = sgm_cli("validate /nonexistent/pipe.toml");
   CHECK(missing.status == 2);

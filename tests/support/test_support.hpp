@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <sgm/sgm.hpp>
 
@@ -31,5 +32,8 @@ struct MeanSe {
   double mean, se;
 };
 MeanSe mean_se(const Eigen::VectorXd& v);
+
+/// Least-squares slope of log(err) against log(h): the measured order of convergence.
+double loglog_slope(const std::vector<double>& h, const std::vector<double>& err);
 
 }  // namespace sgm::test

@@ -5,7 +5,7 @@
 
 #include <Eigen/Core>
 
-#define SGM_ABI_VERSION 2u
+#define SGM_ABI_VERSION 3u
 #define SGM_VERSION_STRING "0.1.0"
 
 #if defined(_WIN32)

@@ -1,4 +1,5 @@
-// forward_sde.hpp: a forward (noising) SDE dx = f(x,t) dt + G(t) dW on [0, T] (MATH.md §1).
+// forward_sde.hpp: a forward (noising) SDE dx = f(x,t) dt + G(t) dW on [0, T] (MATH.md §1);
+// forward-only SDEs may have a state-dependent G(x, t) (diffusion_depends_on_state()).
 // Integrators use only this generic interface, so every SDE works with every sampler.
 //
 // State layout: a data point x ∈ R^d lifts to a state of `blocks()` blocks of d coordinates
@@ -48,6 +49,16 @@ class SGM_SDK_VISIBLE ForwardSde {
   virtual void diffusion_apply(CRef z, double t, Ref out) const = 0;
   /// out = G(t) G(t)ᵀ s, row-wise (the score term of the reverse SDE).
   virtual void diffusion_squared_apply(CRef s, double t, Ref out) const = 0;
+
+  /// Whether G depends on the state (multiplicative noise, dx = f dt + G(x, t) dW, e.g. geometric
+  /// Brownian motion). Every score SDE has G(t) independent of x, which the reverse-time SDE
+  /// (MATH.md §1) and all reverse samplers assume; such an SDE is for forward integration only
+  /// (the host refuses reverse-time samplers with it) and then diffusion_apply_at() is its G.
+  virtual bool diffusion_depends_on_state() const { return false; }
+  /// out = G(x, t) z, row-wise (row i of x with row i of z). Default: G(t) z.
+  virtual void diffusion_apply_at(CRef /*x*/, CRef z, double t, Ref out) const {
+    diffusion_apply(z, t, out);
+  }
 
   /// Draw each row of `out` (n x state_dim) from the prior π ≈ p_T, row i with rng.row(i).
   virtual void prior_sample(Ref out, RowRng& rng) const = 0;

@@ -147,6 +147,21 @@ struct StepWorkspace {
 };
 
 // ------------------------------------------------------------------------------------------
+// Forward SDE step
+
+/// Forward Euler-Maruyama from t to t + h: x ← x + h f(x, t) + √h G(x, t) z, with z ~ N(0, I)
+/// given by the caller (a fixed Brownian path: z = ΔW/√h). G is taken at the state before the
+/// step (Itô). Strong order 1/2 for state-dependent G, 1 for additive noise; weak order 1.
+inline void euler_maruyama_forward_step(const ForwardSde& sde, Ref x, double t, double h, CRef z,
+                                        StepWorkspace& ws) {
+  ws.resize(x.rows(), x.cols());
+  sde.drift(x, t, ws.b0);
+  sde.diffusion_apply_at(x, z, t, ws.tmp);
+  x.noalias() += h * ws.b0;
+  x.noalias() += std::sqrt(h) * ws.tmp;
+}
+
+// ------------------------------------------------------------------------------------------
 // Reverse-time SDE steps (MATH.md §3, §B4), each from t down to s < t
 
 /// Reverse Euler-Maruyama: x ← x − h [f − G Gᵀ s](x, t) + G(t) √h z; without noise if
