@@ -12,6 +12,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include "sgm/host/checked_score.hpp"
 #include "sgm/host/checkpoint.hpp"
 #include "sgm/host/executor.hpp"
 #include "sgm/host/output.hpp"
@@ -54,6 +55,7 @@ Components build_components(const Pipeline& p, const ComponentRegistry& registry
   ctx.sde = c.sde.get();
   if (p.score) {
     c.score = build<ScoreModel>(registry, *p.score, ctx);
+    c.score_name = p.score->plugin;
     ctx.score = c.score.get();
     const bool trainable = dynamic_cast<TrainableScore*>(c.score.get()) != nullptr;
     if ((p.train || !p.model.get<std::string>("checkpoint").empty()) && !trainable)
@@ -121,8 +123,10 @@ SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::In
           c.sde->lift(data, block, lift_rng);
         }
         RowRng noise(seed, streams::integrator, b, rows);
-        stats[b / static_cast<std::size_t>(chunk)] =
-            c.integrator->integrate(block, *c.sde, c.score.get(), noise, progress);
+        std::optional<CheckedScore> checked;  // NaN/Inf in a state or a score: stop, say where
+        if (c.score) checked.emplace(*c.score, c.score_name, first);
+        stats[b / static_cast<std::size_t>(chunk)] = c.integrator->integrate(
+            block, *c.sde, checked ? &*checked : nullptr, noise, progress);
       });
   SampleResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

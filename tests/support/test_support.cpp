@@ -1,6 +1,12 @@
 #include "test_support.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -37,6 +43,28 @@ MeanSe mean_se(const Eigen::VectorXd& v) {
   const double m = v.mean();
   const double var = (v.array() - m).square().sum() / (n - 1);
   return {m, std::sqrt(var / n)};
+}
+
+Command sgm_cli(const std::string& args) {
+  const auto out = std::filesystem::temp_directory_path() / fmt::format("sgm_cli_{}.txt", ::getpid());
+  const std::string cmd = fmt::format("'{}' {} > '{}' 2>&1", SGM_TEST_BINARY, args, out.string());
+  const int rc = std::system(cmd.c_str());
+  std::string text = read_file(out);
+  std::filesystem::remove(out);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text};
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto d = std::filesystem::temp_directory_path() / fmt::format("sgm_test_{}_{}", name, ::getpid());
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 double loglog_slope(const std::vector<double>& h, const std::vector<double>& err) {

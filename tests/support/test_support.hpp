@@ -1,6 +1,7 @@
 // test_support.hpp: build components through the real plugin loader, as the host does.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,18 @@ struct MeanSe {
   double mean, se;
 };
 MeanSe mean_se(const Eigen::VectorXd& v);
+
+/// Result of running the sgm binary: exit status and stdout + stderr together.
+struct Command {
+  int status;
+  std::string output;
+};
+/// Runs `sgm <args>` (the build's binary) through the shell.
+Command sgm_cli(const std::string& args);
+/// A path under the temporary directory unique to this process, removed if it exists.
+std::filesystem::path fresh_dir(const std::string& name);
+/// The whole file as bytes ("" if it cannot be opened).
+std::string read_file(const std::filesystem::path& p);
 
 /// Least-squares slope of log(err) against log(h): the measured order of convergence.
 double loglog_slope(const std::vector<double>& h, const std::vector<double>& err);

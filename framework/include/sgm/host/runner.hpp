@@ -21,6 +21,7 @@ struct Components {
   std::shared_ptr<Dataset> dataset;
   std::shared_ptr<ForwardSde> sde;
   std::shared_ptr<ScoreModel> score;
+  std::string score_name;                // its plugin, for error messages
   std::shared_ptr<Objective> objective;  // with [train]
   std::shared_ptr<Integrator> integrator;
   std::vector<std::pair<std::string, std::shared_ptr<Metric>>> metrics;  // (label, metric)
