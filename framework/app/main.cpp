@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sgm/host/bench.hpp"
+#include "sgm/host/interrupt.hpp"
 #include "sgm/host/check.hpp"
 #include "sgm/host/describe.hpp"
 #include "sgm/host/training.hpp"
@@ -29,6 +30,7 @@ namespace {
 // Exit codes: 0 success, 1 a run failed, 2 bad usage or invalid input.
 constexpr int kRunFailed = 1;
 constexpr int kBadInput = 2;
+constexpr int kInterrupted = 130;  // 128 + SIGINT, as shells report it
 
 const char* kOverview = R"(sgm - score-based generative models as plugins
 
@@ -176,7 +178,8 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
   opts.add_options()("threads,j", po::value<int>()->default_value(0),
                      "worker threads (0: all cores); results are identical for any value")(
       "out,o", po::value<std::string>(), "run directory (default runs/<pipeline>-<time>)")(
-      "force", "allow --out to name a directory that already holds a run")(
+      "force", "allow --out to name a directory that already holds a run (or start an "
+               "interrupted one over instead of resuming it)")(
       "quiet,q", "no progress or log on stderr")(
       "shard", po::value<std::string>(), "run slice K/N of a sweep (points k with k % N == K)");
   po::positional_options_description pos;
@@ -184,6 +187,12 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
   const auto vm = parse(args, opts, pos);
   if (vm.count("help") || !vm.count("file")) {
     usage("sgm run FILE [--set table.key=value]... [--threads N] [--out DIR] [--seed S]", opts);
+    if (vm.count("help"))
+      std::cout << "Ctrl-C (or SIGTERM) stops at the next step: training writes checkpoint.ckpt and\n"
+                   "loss.csv first, and the exit status is 130. Running the same command with the\n"
+                   "same --out resumes an interrupted training run from its checkpoint.ckpt (also\n"
+                   "after a crash, with [train] checkpoint_every > 0); --force starts over.\n"
+                   "Exit status: 0 done, 1 the run failed, 2 bad input (nothing ran), 130 interrupted.\n";
     return vm.count("help") ? 0 : kBadInput;
   }
   ComponentRegistry r;
@@ -201,6 +210,7 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
     if (std::sscanf(text.c_str(), "%d/%d", &shard.index, &shard.count) != 2)
       throw po::error("--shard expects K/N, e.g. --shard 0/4");
   }
+  install_interrupt_handlers();  // Ctrl-C: stop at the next step, keep what is complete
   try {
     if (!points.front().sweep.empty()) {
       const auto table = run_sweep(points, r, o, shard);
@@ -211,6 +221,9 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
     if (o.quiet) std::cout << res.dir.string() << "\n";
   } catch (const PipelineError&) {
     throw;
+  } catch (const Interrupted& e) {
+    std::cerr << "sgm run: " << e.what() << "\n";
+    return kInterrupted;
   } catch (const std::exception& e) {
     std::cerr << "sgm run: error: " << e.what() << "\n";
     return kRunFailed;

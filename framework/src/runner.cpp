@@ -1,6 +1,7 @@
 // runner.cpp: the stages of a run (DESIGN.md, "The host").
 #include "sgm/host/runner.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -15,6 +16,7 @@
 #include "sgm/host/checked_score.hpp"
 #include "sgm/host/checkpoint.hpp"
 #include "sgm/host/executor.hpp"
+#include "sgm/host/interrupt.hpp"
 #include "sgm/host/output.hpp"
 #include "sgm/host/progress.hpp"
 #include "sgm/host/training.hpp"
@@ -98,8 +100,26 @@ Matrix sample_dataset(const Dataset& d, std::uint64_t seed, std::uint32_t stream
   return out;
 }
 
+namespace {
+
+/// Forwards progress and stops the integration at the next step after an interrupt.
+class InterruptibleProgress final : public Progress {
+ public:
+  explicit InterruptibleProgress(Progress& inner) : inner_(inner) {}
+  void advance(std::uint64_t units) override {
+    inner_.advance(units);
+    throw_if_interrupted("interrupted while sampling; no samples or metrics were written");
+  }
+
+ private:
+  Progress& inner_;
+};
+
+}  // namespace
+
 SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
-                              Eigen::Index chunk, const Executor& executor, Progress& progress) {
+                              Eigen::Index chunk, const Executor& executor, Progress& outer) {
+  InterruptibleProgress progress(outer);
   const int d = c.dataset->dim();
   const int sd = c.sde->state_dim(d);
   const bool reverse = c.integrator->direction() == Direction::reverse;
@@ -181,14 +201,31 @@ fs::path choose_run_dir(const Pipeline& p, const RunOptions& o) {
   return dir;
 }
 
-std::string resolved_text(const Pipeline& p, const Components& c) {
-  (void)c;
+std::string resolved_text(const Pipeline& p) {
   std::ostringstream os;
   os << "# resolved by sgm " << SGM_VERSION_STRING << " from " << p.file
      << "; every default filled in\n";
   os << p.resolved_toml();
   return os.str();
 }
+
+/// Whether `dir` holds an interrupted training run of this very pipeline (a periodic
+/// checkpoint.ckpt and no metrics.json) to resume. Another pipeline's interrupted run there is
+/// an error unless --force (which starts over).
+bool interrupted_training(const Pipeline& p, const fs::path& dir, const RunOptions& o) {
+  if (!p.train || o.force || !fs::exists(dir / "checkpoint.ckpt") || fs::exists(dir / "metrics.json"))
+    return false;
+  std::ifstream in(dir / "pipeline.toml");
+  std::stringstream previous;
+  previous << in.rdbuf();
+  if (previous.str() != resolved_text(p))
+    throw Error(fmt::format("{} holds an interrupted run of a different pipeline (its "
+                            "pipeline.toml differs); choose another --out, or pass --force to "
+                            "start over there",
+                            dir.string()));
+  return true;
+}
+
 
 void write_metrics_json(const fs::path& dir, const Pipeline& p, const RunResult& r, int threads,
                         Eigen::Index particles) {
@@ -272,6 +309,20 @@ Checkpoint read_matching_checkpoint(const Pipeline& p, const TrainableScore& mod
   return ck;
 }
 
+/// The data rows (no header) with step ≤ `last` of an existing loss.csv ("" if none).
+std::string loss_rows_up_to(const fs::path& file, std::int64_t last) {
+  std::ifstream in(file);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    std::int64_t step = 0;
+    const auto [ptr, ec] = std::from_chars(line.data(), line.data() + comma, step);
+    if (ec == std::errc() && ptr == line.data() + comma && step <= last) out += line + "\n";
+  }
+  return out;
+}
+
 void load_weights(const Pipeline& p, TrainableScore& model, const Checkpoint& ck) {
   const bool ema = p.model.get<std::string>("weights") == "ema" && !ck.optimizer.ema.empty();
   const auto& w = ema ? ck.optimizer.ema : ck.params;
@@ -282,9 +333,10 @@ void load_weights(const Pipeline& p, TrainableScore& model, const Checkpoint& ck
 }  // namespace
 
 TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::path& dir,
-                           const Executor& executor, bool show_progress) {
+                           const Executor& executor, bool show_progress, bool resume) {
   TrainOutcome out;
-  const std::string ck_file = p.model.get<std::string>("checkpoint");
+  const std::string ck_file = resume && p.train ? (dir / "checkpoint.ckpt").string()
+                                                : p.model.get<std::string>("checkpoint");
   std::optional<Checkpoint> ck;
   if (!ck_file.empty()) ck = read_matching_checkpoint(p, trainable(c), ck_file);
   if (!p.train) {
@@ -294,7 +346,16 @@ TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::pat
   TrainableScore& model = trainable(c);
   const TrainSettings s = train_settings(*p.train);
   Trainer trainer(model, *c.objective, *c.dataset, s, p.seed(), executor);
-  if (ck) trainer.restore(*ck);
+  std::string earlier_rows;  // loss.csv rows of the run this one resumes (kept, not lost)
+  if (ck) {
+    trainer.restore(*ck);
+    if (resume) earlier_rows = loss_rows_up_to(dir / "loss.csv", trainer.step());
+  }
+  const auto loss_text = [&] {  // the resumed run's rows after the header, then this run's
+    std::string text = loss_csv(trainer.curve());
+    text.insert(text.find('\n') + 1, earlier_rows);
+    return text;
+  };
   const std::int64_t first = trainer.step();
   const std::int64_t every = p.train->get<std::int64_t>("checkpoint_every");
   ProgressLine progress("train", static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.iterations - first)),
@@ -302,13 +363,21 @@ TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::pat
   trainer.run([&](std::int64_t step) {
     progress.advance(1);
     if (!trainer.curve().empty()) progress.set_note(fmt::format("loss {:.4g}", trainer.curve().back().loss));
-    if (every > 0 && step % every == 0)
+    const bool stop = interrupt_requested();
+    if (stop || (every > 0 && step % every == 0)) {  // loss.csv first: it may run ahead, not behind
+      write_atomic(dir / "loss.csv", loss_text());
       write_checkpoint(dir / "checkpoint.ckpt", trainer.checkpoint(p.score->plugin));
+    }
+    if (stop) {
+      throw Interrupted(fmt::format("interrupted at training step {}; wrote checkpoint.ckpt and "
+                                    "loss.csv in {}; run the same command with --out {} to resume",
+                                    step, dir.string(), dir.string()));
+    }
   });
   out.seconds = progress.finish();
   out.steps = trainer.step() - first;
   if (!trainer.curve().empty()) out.final_loss = trainer.curve().back().loss;
-  write_atomic(dir / "loss.csv", loss_csv(trainer.curve()));
+  write_atomic(dir / "loss.csv", loss_text());
   write_checkpoint(dir / "model.ckpt", trainer.checkpoint(p.score->plugin));
   if (p.train->get<bool>("use_ema")) trainer.use_ema();
   return out;
@@ -324,7 +393,8 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
 
   RunResult r;
   r.dir = choose_run_dir(p, o);
-  write_atomic(r.dir / "pipeline.toml", resolved_text(p, c));
+  const bool resume = interrupted_training(p, r.dir, o);
+  write_atomic(r.dir / "pipeline.toml", resolved_text(p));
   const auto particles = static_cast<Eigen::Index>(p.run.get<std::int64_t>("particles"));
   const auto chunk = static_cast<Eigen::Index>(p.run.get<std::int64_t>("chunk"));
   const auto ref_n = p.run.get<std::int64_t>("reference_particles");
@@ -340,7 +410,8 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
 
   try {
     if (p.train || !p.model.get<std::string>("checkpoint").empty()) {
-      const TrainOutcome t = train_or_load(p, c, r.dir, executor, !o.quiet);
+      if (resume) log("train: resuming the interrupted run in {} from checkpoint.ckpt", r.dir.string());
+      const TrainOutcome t = train_or_load(p, c, r.dir, executor, !o.quiet, resume);
       r.train_seconds = t.seconds;
       r.final_loss = t.final_loss;
       if (p.train)

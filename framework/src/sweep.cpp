@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sgm/host/output.hpp"
+#include "sgm/host/interrupt.hpp"
 #include "sgm/host/runner.hpp"
 
 namespace sgm::host {
@@ -90,6 +91,35 @@ std::string table_text(const std::vector<std::string>& lead, const std::vector<R
 
 }  // namespace
 
+/// The rows of a sweep table (CSV with a leading "point" column). `lead`, when given and empty,
+/// receives the columns before "status" (point and the swept parameters).
+std::vector<Row> read_sweep_table(const fs::path& t, std::vector<std::string>* lead = nullptr) {
+  std::ifstream in(t);
+  if (!in) throw Error(t.string() + ": cannot open");
+  std::string line;
+  if (!std::getline(in, line)) throw Error(t.string() + ": empty table");
+  const auto header = csv_split(line);
+  if (header.empty() || header.front() != "point") throw Error(t.string() + ": not a sweep table (no 'point' column)");
+  if (lead && lead->empty())
+    for (const auto& h : header) {
+      if (h == "status") break;
+      lead->push_back(h);
+    }
+  std::vector<Row> rows;
+  int n = 1;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    const auto f = csv_split(line);
+    if (f.size() != header.size())
+      throw Error(fmt::format("{}:{}: {} fields, header has {}", t.string(), n, f.size(), header.size()));
+    Row r;
+    for (std::size_t i = 0; i < f.size(); ++i) if (!f[i].empty()) r[header[i]] = f[i];
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry& registry,
                    const RunOptions& o, Shard shard) {
   if (points.empty()) throw Error("a sweep needs at least one point");
@@ -110,8 +140,12 @@ fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry&
   }
   fs::create_directories(dir);
   const fs::path table = dir / (shard.count > 1 ? fmt::format("sweep-shard{}of{}.csv", shard.index, shard.count) : "sweep.csv");
+  // Resume: points an earlier run of this sweep finished ("ok" rows of its table) are kept, not
+  // re-run; failed or missing points run again. --force starts over.
+  std::map<std::string, Row> finished;
   if (fs::exists(table) && !o.force)
-    throw Error(fmt::format("{} exists; choose another --out or pass --force", table.string()));
+    for (Row& r : read_sweep_table(table))
+      if (r["status"] == "ok") finished[r.at("point")] = std::move(r);
 
   std::vector<Row> rows;
   for (std::size_t k = 0; k < points.size(); ++k) {
@@ -123,6 +157,16 @@ fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry&
     const auto& assignment = axes_values.at(k);
     for (std::size_t a = 0; a < assignment.size(); ++a)
       row[lead[a + 1]] = unquoted(assignment[a].substr(assignment[a].find('=') + 1));
+    if (const auto done = finished.find(row.at("point")); done != finished.end()) {
+      for (std::size_t a = 1; a < lead.size(); ++a)
+        if (done->second[lead[a]] != row[lead[a]])
+          throw Error(fmt::format("{} holds a different sweep (point {} has {} = {}, not {}); "
+                                  "choose another --out, or pass --force to start over",
+                                  table.string(), k, lead[a], done->second[lead[a]], row[lead[a]]));
+      if (!o.quiet) std::fprintf(stderr, "sweep point %zu/%zu: finished earlier, kept\n", k + 1, points.size());
+      rows.push_back(done->second);
+      continue;
+    }
     if (!o.quiet) std::fprintf(stderr, "sweep point %zu/%zu: %s\n", k + 1, points.size(), fmt::format("{}", fmt::join(assignment, " ")).c_str());
     try {
       const RunResult r = run_pipeline(points[k], registry, po);
@@ -131,6 +175,8 @@ fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry&
       for (const auto& [name, v] : r.metrics) row[name] = fmt::format("{:.17g}", v);
       for (const auto& [name, v] : r.baseline) row["baseline:" + name] = fmt::format("{:.17g}", v);
       row["status"] = "ok";
+    } catch (const Interrupted&) {
+      throw;  // the table holds every finished point; a re-run with --out resumes after them
     } catch (const std::exception& e) {
       // One failed point does not lose the others: it is recorded and the sweep goes on.
       row["status"] = std::string("failed: ") + e.what();
@@ -139,36 +185,15 @@ fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry&
     rows.push_back(std::move(row));
     write_atomic(table, table_text(lead, rows));
   }
+  write_atomic(table, table_text(lead, rows));  // also when every point was finished earlier
   return table;
 }
 
 std::string merge_sweep_tables(const std::vector<fs::path>& tables) {
   std::vector<Row> rows;
   std::vector<std::string> lead;
-  for (const auto& t : tables) {
-    std::ifstream in(t);
-    if (!in) throw Error(t.string() + ": cannot open");
-    std::string line;
-    if (!std::getline(in, line)) throw Error(t.string() + ": empty table");
-    const auto header = csv_split(line);
-    if (header.empty() || header.front() != "point") throw Error(t.string() + ": not a sweep table (no 'point' column)");
-    if (lead.empty())
-      for (const auto& h : header) {
-        if (h == "status") break;
-        lead.push_back(h);
-      }
-    int n = 1;
-    while (std::getline(in, line)) {
-      ++n;
-      if (line.empty()) continue;
-      const auto f = csv_split(line);
-      if (f.size() != header.size())
-        throw Error(fmt::format("{}:{}: {} fields, header has {}", t.string(), n, f.size(), header.size()));
-      Row r;
-      for (std::size_t i = 0; i < f.size(); ++i) if (!f[i].empty()) r[header[i]] = f[i];
-      rows.push_back(std::move(r));
-    }
-  }
+  for (const auto& t : tables)
+    for (Row& r : read_sweep_table(t, &lead)) rows.push_back(std::move(r));
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return std::stol(a.at("point")) < std::stol(b.at("point"));
   });

@@ -28,24 +28,6 @@ std::string without_timings(const std::string& json) {
   return out;
 }
 
-/// A CSV table without the columns whose header contains "seconds".
-std::string without_time_columns(const std::string& csv) {
-  std::istringstream in(csv);
-  std::string line, out;
-  std::vector<bool> keep;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ls(line);
-    for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
-    if (keep.empty())
-      for (const auto& c : cells) keep.push_back(c.find("seconds") == std::string::npos);
-    for (std::size_t i = 0; i < cells.size(); ++i)
-      if (i >= keep.size() || keep[i]) out += cells[i] + ",";
-    out += "\n";
-  }
-  return out;
-}
-
 /// Runs `args` at each thread count into its own directory; returns the directories.
 std::vector<fs::path> run_at(const std::string& name, const std::string& args,
                              const std::vector<int>& threads) {
@@ -92,8 +74,8 @@ TEST_CASE("training is bit-identical at 1, 2 and 8 threads and when repeated",
       kThreads);
   for (std::size_t k = 1; k < dirs.size(); ++k) {
     INFO("threads " << kThreads[k]);
-    CHECK(without_time_columns(sgm::test::read_file(dirs[k] / "loss.csv")) ==
-          without_time_columns(sgm::test::read_file(dirs[0] / "loss.csv")));
+    CHECK(sgm::test::without_time_columns(sgm::test::read_file(dirs[k] / "loss.csv")) ==
+          sgm::test::without_time_columns(sgm::test::read_file(dirs[0] / "loss.csv")));
     CHECK(sgm::test::read_file(dirs[k] / "model.ckpt") == sgm::test::read_file(dirs[0] / "model.ckpt"));
     CHECK(sgm::test::read_file(dirs[k] / "samples.npy") == sgm::test::read_file(dirs[0] / "samples.npy"));
   }
@@ -108,9 +90,9 @@ TEST_CASE("a sweep's table is bit-identical at 1, 2 and 8 threads and when repea
                            kThreads);
   for (std::size_t k = 1; k < dirs.size(); ++k) {
     INFO("threads " << kThreads[k]);
-    const std::string table = without_time_columns(sgm::test::read_file(dirs[k] / "sweep.csv"));
+    const std::string table = sgm::test::without_time_columns(sgm::test::read_file(dirs[k] / "sweep.csv"));
     CHECK(table.find("ok") != std::string::npos);
-    CHECK(table == without_time_columns(sgm::test::read_file(dirs[0] / "sweep.csv")));
+    CHECK(table == sgm::test::without_time_columns(sgm::test::read_file(dirs[0] / "sweep.csv")));
   }
   for (const auto& d : dirs) fs::remove_all(d);
 }

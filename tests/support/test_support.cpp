@@ -67,6 +67,23 @@ std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
+std::string without_time_columns(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string line, out;
+  std::vector<bool> keep;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ls(line);
+    for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
+    if (keep.empty())
+      for (const auto& c : cells) keep.push_back(c.find("seconds") == std::string::npos);
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      if (i >= keep.size() || keep[i]) out += cells[i] + ",";
+    out += "\n";
+  }
+  return out;
+}
+
 double loglog_slope(const std::vector<double>& h, const std::vector<double>& err) {
   const double n = static_cast<double>(h.size());
   double sx = 0, sy = 0, sxx = 0, sxy = 0;

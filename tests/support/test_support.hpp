@@ -46,6 +46,9 @@ std::filesystem::path fresh_dir(const std::string& name);
 /// The whole file as bytes ("" if it cannot be opened).
 std::string read_file(const std::filesystem::path& p);
 
+/// A CSV table without the columns whose header contains "seconds" (wall-clock timings).
+std::string without_time_columns(const std::string& csv);
+
 /// Least-squares slope of log(err) against log(h): the measured order of convergence.
 double loglog_slope(const std::vector<double>& h, const std::vector<double>& err);
 

@@ -66,13 +66,15 @@ struct RunResult {
 
 /// The [train] stage and [model] checkpoint loading: trains (or loads) c.score in place and
 /// writes loss.csv and model.ckpt into `dir`. Returns the training seconds (0 when only loading).
+/// `resume`: continue from `dir`/checkpoint.ckpt, the periodic checkpoint of an interrupted run.
+/// On an interrupt it writes checkpoint.ckpt and loss.csv, then throws Interrupted.
 struct TrainOutcome {
   double seconds = 0;
   double final_loss = 0;
   std::int64_t steps = 0;
 };
 TrainOutcome train_or_load(const Pipeline& p, const Components& c, const std::filesystem::path& dir,
-                           const Executor& executor, bool show_progress);
+                           const Executor& executor, bool show_progress, bool resume = false);
 
 /// Run a validated pipeline and write its run directory.
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o);
