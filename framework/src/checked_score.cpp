@@ -44,15 +44,25 @@ void CheckedScore::check_output(CRef x, CRef out, double t, const char* what) co
 void CheckedScore::score(CRef x, double t, Ref out) const {
   ++evals_;
   check_state(x, t);
-  inner_.score(x, t, out);
+  guarded([&] { inner_.score(x, t, out); }, t);
   check_output(x, out, t, "score");
 }
 
 void CheckedScore::jvp(CRef x, double t, CRef v, Ref out) const {
   ++evals_;
   check_state(x, t);
-  inner_.jvp(x, t, v, out);
+  guarded([&] { inner_.jvp(x, t, v, out); }, t);
   check_output(x, out, t, "Jacobian-vector product");
+}
+
+void CheckedScore::guarded(const std::function<void()>& call, double t) const {
+  try {
+    call();
+  } catch (const std::exception& e) {  // a plugin's own exception, named and placed
+    throw Error(fmt::format("sample: score model '{}' failed at t = {:.6g} (score evaluation {}, "
+                            "particles {}..): {}",
+                            name_, t, evals_, first_, e.what()));
+  }
 }
 
 }  // namespace sgm::host

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
@@ -40,6 +41,12 @@ class FaultyScore final : public ScoreModel {
   double nan_above_, constant_;
 };
 
+/// A model that fails with its own exception type.
+class ThrowingScore final : public ScoreModel {
+ public:
+  void score(CRef, double, Ref) const override { throw std::runtime_error("layer 3: bad shape"); }
+};
+
 host::Components components_with(std::shared_ptr<ScoreModel> score, const host::Pipeline& p,
                                  const Executor& ex) {
   host::Components c = host::build_components(p, test::registry(), ex);
@@ -71,6 +78,16 @@ TEST_CASE("a NaN score stops sampling naming the model, the particle, t and the 
                                                 "[nan, ") ) &&
                         Catch::Contains(fmt::format("for particle {} at t = 1 (score evaluation 1;",
                                                     first)));
+}
+
+TEST_CASE("a score model that throws is named, with t and the particles", "[integration][faults]") {
+  const auto p = host::load_pipeline(kDefault, {"sample.steps=50"}, test::registry());
+  const SerialExecutor ex;
+  const auto c = components_with(std::make_shared<ThrowingScore>(), p, ex);
+  NullProgress quiet;
+  CHECK_THROWS_WITH(host::sample_particles(c, p.seed(), 16, 8, ex, quiet),
+                    Catch::Equals("sample: score model 'faulty' failed at t = 1 (score evaluation 1, "
+                                  "particles 0..): layer 3: bad shape"));
 }
 
 TEST_CASE("a diverging sampler is stopped at the first non-finite state", "[integration][faults]") {

@@ -2,11 +2,13 @@
 // evaluation of a block of particles goes through it: a state that is no longer finite (the
 // integrator diverged) or a score that is not finite (the model failed) stops the run with the
 // stage, the score evaluation (≈ the step), the time t and the first bad particle, instead of a
-// NaN that surfaces only in the metrics. The check is one pass over x and s per evaluation,
+// NaN that surfaces only in the metrics; an exception thrown by the model is reported with its
+// name, t and block. The check is one pass over x and s per evaluation,
 // negligible next to the score itself, and changes no result.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <sgm/score_model.hpp>
@@ -30,6 +32,8 @@ class CheckedScore final : public ScoreModel {
  private:
   void check_state(CRef x, double t) const;
   void check_output(CRef x, CRef out, double t, const char* what) const;
+  /// Runs the model; an exception it throws becomes an Error naming the model, t and the block.
+  void guarded(const std::function<void()>& call, double t) const;
 
   const ScoreModel& inner_;
   std::string name_;
