@@ -1,5 +1,6 @@
 #include "sgm/host/checkpoint.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -65,6 +66,11 @@ struct Reader {
     if (n > (bytes.size() - pos) / sizeof(double)) fail(fmt::format("truncated {}", what));
     std::vector<double> a(n);
     std::memcpy(a.data(), bytes.data() + pos, n * sizeof(double));
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(a[i])) {
+        pos += i * sizeof(double);
+        fail(fmt::format("{}[{}] is {}", what, i, a[i] != a[i] ? "NaN" : "infinite"));
+      }
     pos += n * sizeof(double);
     return a;
   }
@@ -130,6 +136,10 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& name) 
   const std::string seed = header_value(header, "seed");
   c.seed = seed.empty() ? 0 : std::strtoull(seed.c_str(), nullptr, 10);
   c.optimizer.step = r.get<std::int64_t>("step");
+  if (c.optimizer.step < 0) {
+    r.pos -= sizeof(std::int64_t);
+    r.fail(fmt::format("negative step {}", c.optimizer.step));
+  }
   const auto n = r.get<std::uint64_t>("parameter count");
   c.params = r.array("parameters", n);
   if (c.params.size() != n) r.fail("missing parameters");

@@ -1,13 +1,11 @@
 #include "sgm/host/output.hpp"
 
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include <sgm/data_file.hpp>
 #include <sgm/error.hpp>
 
 namespace sgm::host {
@@ -60,35 +58,7 @@ std::string to_npy(CRef samples) {
   return out;
 }
 
-Matrix read_npy(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string b = ss.str();
-  auto fail = [&](std::size_t offset, const std::string& why) {
-    return Error(fmt::format("{}: byte {}: {}", path.string(), offset, why));
-  };
-  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0) throw fail(0, "not a .npy file");
-  if (b[6] != 1) throw fail(6, "unsupported .npy version (only 1.0)");
-  const std::size_t hlen = static_cast<unsigned char>(b[8]) | (static_cast<unsigned char>(b[9]) << 8);
-  if (10 + hlen > b.size()) throw fail(8, "header length runs past the end of the file");
-  const std::string header = b.substr(10, hlen);
-  if (header.find("'descr': '<f8'") == std::string::npos) throw fail(10, "dtype is not '<f8'");
-  if (header.find("'fortran_order': False") == std::string::npos)
-    throw fail(10, "Fortran order is not supported");
-  const auto sp = header.find("'shape': (");
-  if (sp == std::string::npos) throw fail(10, "no shape in header");
-  long long rows = -1, cols = -1;
-  if (std::sscanf(header.c_str() + sp + 10, "%lld, %lld", &rows, &cols) != 2 || rows < 0 || cols < 0)
-    throw fail(10 + sp, "shape is not 2-D");
-  const std::size_t need = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * 8;
-  if (b.size() - 10 - hlen != need)
-    throw fail(10 + hlen, fmt::format("expected {} data bytes, found {}", need, b.size() - 10 - hlen));
-  Matrix m(rows, cols);
-  std::memcpy(m.data(), b.data() + 10 + hlen, need);
-  return m;
-}
+Matrix read_npy(const fs::path& path) { return sgm::read_npy(path); }
 
 std::string json_escape(const std::string& s) {
   std::string out;

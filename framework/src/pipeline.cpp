@@ -1,8 +1,11 @@
 // pipeline.cpp: parsing and validating pipeline files against the plugins' schemas.
 #include "sgm/host/pipeline.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -79,6 +82,8 @@ const ParamSpec& model_spec() {
 namespace {
 
 constexpr const char* kCommandLine = "<command line --set>";
+constexpr std::uint64_t kMaxSweepPoints = 10000;
+constexpr std::size_t kMaxSweepValues = 1000;
 
 struct Parser {
   std::string file;
@@ -187,6 +192,94 @@ std::vector<std::string> top_level_tables() {
   return names;
 }
 
+// toml++ builds nested tables recursively, so a 100000-deep [a.a.a...] header or dotted key
+// overflows the stack inside toml::parse (found by tests/fuzz). Its own limit covers only nested
+// arrays and inline tables (TOML_MAX_NESTED_VALUES, 256), so the depth of everything (header
+// segments, dotted key segments, enclosing inline tables and arrays) is bounded by the same
+// number before parsing. A linear scan that skips strings and comments; whatever it misreads in
+// malformed text is left to the parser, which refuses that text anyway.
+constexpr int kMaxNesting = 256;
+
+/// The byte offset at which `s` nests deeper than kMaxNesting, if it does.
+std::optional<std::size_t> too_deep(std::string_view s) {
+  struct Frame {
+    bool inline_table;
+    int depth;
+  };
+  std::vector<Frame> stack;
+  int header = 0, segments = 1, value_depth = 0;
+  bool key = true, line_start = true;
+  const auto base = [&] { return stack.empty() ? header : stack.back().depth; };
+  // Past the end of the string starting at i (a quote), or npos if unterminated.
+  const auto skip_string = [&](std::size_t i) -> std::size_t {
+    const char q = s[i];
+    const bool multi = s.substr(i, 3) == std::string_view(q == '"' ? "\"\"\"" : "'''");
+    for (std::size_t j = i + (multi ? 3 : 1); j < s.size(); ++j) {
+      if (q == '"' && s[j] == '\\') ++j;
+      else if (!multi && s[j] == q) return j + 1;
+      else if (multi && s.substr(j, 3) == s.substr(i, 3)) {
+        j += 3;
+        for (int extra = 0; extra < 2 && j < s.size() && s[j] == q; ++extra) ++j;  // """a""""
+        return j;
+      }
+      else if (!multi && s[j] == '\n') return j;
+    }
+    return std::string_view::npos;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\n') {
+      line_start = true;
+      if (stack.empty()) key = true, segments = 1;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    const bool first_on_line = line_start;
+    line_start = false;
+    if (c == '"' || c == '\'') {
+      const std::size_t end = skip_string(i);
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end - 1;
+    } else if (c == '#') {
+      while (i + 1 < s.size() && s[i + 1] != '\n') ++i;
+    } else if (key && c == '[' && first_on_line && stack.empty()) {  // [table] or [[array]]
+      header = 1;
+      for (++i; i < s.size() && s[i] != ']' && s[i] != '\n'; ++i) {
+        if (s[i] == '"' || s[i] == '\'') {
+          const std::size_t end = skip_string(i);
+          if (end == std::string_view::npos) return std::nullopt;
+          i = end - 1;
+        } else if (s[i] == '.' && ++header > kMaxNesting) {
+          return i;
+        }
+      }
+    } else if (key) {
+      if (c == '.' && base() + ++segments > kMaxNesting) return i;
+      if (c == '=') key = false, value_depth = base() + segments, segments = 1;
+      if (c == '}' && !stack.empty() && stack.back().inline_table) stack.pop_back(), key = false;
+    } else if (c == '[' || c == '{') {
+      const bool in_array = !stack.empty() && !stack.back().inline_table;
+      stack.push_back({c == '{', in_array ? stack.back().depth + 1 : value_depth});
+      if (stack.back().depth > kMaxNesting || stack.size() > kMaxNesting) return i;
+      if (c == '{') key = true, segments = 1;
+    } else if ((c == ']' || c == '}') && !stack.empty()) {
+      stack.pop_back();
+    } else if (c == ',' && !stack.empty() && stack.back().inline_table) {
+      key = true, segments = 1;
+    }
+  }
+  return std::nullopt;
+}
+
+/// "line:column" (from 1) of a byte offset.
+std::string line_column(std::string_view s, std::size_t offset) {
+  const auto end = s.begin() + static_cast<std::ptrdiff_t>(offset);
+  const std::size_t line = 1 + static_cast<std::size_t>(std::count(s.begin(), end, '\n'));
+  const std::size_t nl = s.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const std::size_t column = nl == std::string_view::npos || offset == 0 ? offset + 1 : offset - nl;
+  return fmt::format("{}:{}", line, column);
+}
+
 // "table.sub.key=value" applied to the parsed document.
 void apply_override(toml::table& root, const std::string& text, std::vector<std::string>& problems) {
   const auto eq = text.find('=');
@@ -196,6 +289,12 @@ void apply_override(toml::table& root, const std::string& text, std::vector<std:
     return;
   }
   const std::string value_text = text.substr(eq + 1);
+  if (too_deep("v = " + value_text) ||
+      std::count(path.begin(), path.end(), '.') >= kMaxNesting) {
+    problems.push_back(fmt::format("{}: '{}' is nested deeper than {} levels", kCommandLine,
+                                   text.substr(0, 60), kMaxNesting));
+    return;
+  }
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + value_text);
@@ -240,7 +339,9 @@ void check_training_stages(Parser& p, const toml::table& root, const Pipeline& p
   if (!pl.train && root.get("objective"))
     p.problem(at("objective"), "[objective] is only used with a [train] stage; add [train] or "
                                "remove [objective]");
-  if (!pl.model.values().empty() && !pl.model.get<std::string>("checkpoint").empty() && !root.get("score"))
+  // has(): a [model].checkpoint of the wrong type is already a problem and left unset.
+  if (pl.model.has("checkpoint") && !pl.model.get<std::string>("checkpoint").empty() &&
+      !root.get("score"))
     p.problem(at("model"), "[model].checkpoint needs the [score] model it was trained with");
 }
 
@@ -249,6 +350,9 @@ void check_training_stages(Parser& p, const toml::table& root, const Pipeline& p
 Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
                         const std::vector<std::string>& overrides,
                         const ComponentRegistry& registry) {
+  if (const auto at = too_deep(text))
+    throw PipelineError({fmt::format("{}:{}: tables, keys and values nested deeper than {} levels",
+                                     file_name, line_column(text, *at), kMaxNesting)});
   toml::table root;
   try {
     root = toml::parse(text, file_name);
@@ -312,6 +416,11 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
                                                "(e.g. \"sample.steps\" = [50, 100])", path));
           continue;
         }
+        if (values->size() > kMaxSweepValues) {
+          p.problem(p.where(node), fmt::format("[sweep].\"{}\": {} values, at most {} per axis",
+                                               path, values->size(), kMaxSweepValues));
+          continue;
+        }
         std::vector<std::string> texts;
         for (const auto& v : *values) {
           std::string why;
@@ -320,6 +429,22 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
         }
         pl.sweep.emplace_back(path, std::move(texts));
       }
+      // Every point is validated and held in memory, with a copy of the axes, before anything
+      // runs (by every shard), so the grid is bounded: 360000 points took 96 s and 8.3 GB in
+      // `sgm validate`, one 10000-value axis 13 s and 3.2 GB (found by tests/fuzz). At most
+      // 10000 points of at most 1000 values per axis: about 1 s and 300 MB at worst.
+      std::uint64_t points = 1;
+      std::string shape;
+      for (const auto& [path, texts] : pl.sweep) {
+        points = std::min<std::uint64_t>(points * std::max<std::size_t>(texts.size(), 1),
+                                         kMaxSweepPoints + 1);
+        shape += fmt::format("{}{}", shape.empty() ? "" : " x ", texts.size());
+      }
+      if (points > kMaxSweepPoints)
+        p.problem(p.where(*sw),
+                  fmt::format("[sweep]: the grid ({} values) has more than {} points; split it "
+                              "into several pipelines",
+                              shape, kMaxSweepPoints));
     } else {
       p.problem(p.where(*sw), "'sweep' must be a table of axes ([sweep] \"table.key\" = [...])");
     }
@@ -362,6 +487,72 @@ std::string read_text(const fs::path& file) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// A sweep point's values are applied like --set overrides, so their problems come back located
+// at the command line. The base pipeline (the user's own --set included) validated without
+// them, so such a problem is the point's doing: locate it at the [sweep] value it names
+// ("[table].key: ..." or, for a plugin axis, "[table]: ..."), else at the [sweep] table.
+std::string locate_at_sweep(const std::string& problem, const toml::table& root,
+                            const Pipeline& base, const std::vector<std::string>& point) {
+  const std::string cli = std::string(kCommandLine) + ": ";
+  const toml::table* sweep = root.get_as<toml::table>("sweep");
+  if (problem.rfind(cli, 0) != 0 || !sweep) return problem;
+  const std::string msg = problem.substr(cli.size());
+  std::size_t best = base.sweep.size();
+  int best_score = 0;
+  for (std::size_t a = 0; a < base.sweep.size(); ++a) {
+    const std::string& path = base.sweep[a].first;
+    const auto dot = path.rfind('.');
+    const std::string table = "[" + path.substr(0, dot) + "]", key = path.substr(dot + 1);
+    const int score = msg.rfind(table + "." + key + ":", 0) == 0 ||
+                              (key == "plugin" && msg.rfind(table + ":", 0) == 0)
+                          ? 2
+                          : msg.rfind(table, 0) == 0 ? 1 : 0;
+    if (score > best_score) best = a, best_score = score;
+  }
+  const toml::node* at = sweep;
+  if (best < base.sweep.size()) {
+    const auto& [path, texts] = base.sweep[best];
+    if (const toml::array* values = sweep->get_as<toml::array>(path)) {
+      at = values;
+      const std::string value = point[best].substr(path.size() + 1);  // "path=value"
+      const auto k =
+          static_cast<std::size_t>(std::find(texts.begin(), texts.end(), value) - texts.begin());
+      if (k < values->size()) at = values->get(k);
+    }
+  }
+  const auto& b = at->source().begin;
+  return fmt::format("{}:{}:{}: {}", base.file, b.line, b.column, msg);
+}
+
+// The text each sweep point is validated from: the file with the [sweep] axes blanked out
+// (spaces, line ends kept, so every other location is unchanged). A point re-parses the file, so
+// with the axes in it a 10000-value axis made validation quadratic (100 s for a 50 kB file; found
+// by tests/fuzz). Falls back to the whole text if the blanked one does not parse without axes.
+std::string without_sweep_axes(const std::string& text, const toml::table& root,
+                               const std::string& file) {
+  const toml::table* sweep = root.get_as<toml::table>("sweep");
+  if (!sweep) return text;
+  std::vector<std::size_t> line_at{0};  // byte offset of each line (from line 1)
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n') line_at.push_back(i + 1);
+  std::string out = text;
+  for (const auto& [key, node] : *sweep) {
+    const auto& src = node.source();
+    if (src.begin.line == 0 || src.end.line < src.begin.line || src.end.line > line_at.size())
+      return text;
+    const std::size_t to = src.end.line < line_at.size() ? line_at[src.end.line] : text.size();
+    for (std::size_t i = line_at[src.begin.line - 1]; i < to; ++i)
+      if (out[i] != '\n') out[i] = ' ';
+  }
+  try {
+    const toml::table check = toml::parse(out, file);
+    const toml::table* left = check.get_as<toml::table>("sweep");
+    return !left || left->empty() ? out : text;
+  } catch (const toml::parse_error&) {
+    return text;
+  }
+}
 }  // namespace
 
 std::vector<Pipeline> expand_sweep(const fs::path& file, const std::vector<std::string>& overrides,
@@ -371,15 +562,21 @@ std::vector<Pipeline> expand_sweep(const fs::path& file, const std::vector<std::
   if (base.sweep.empty()) return {std::move(base)};
   std::vector<Pipeline> out;
   std::vector<std::string> problems;
+  const toml::table root = toml::parse(text, file.string());  // parsed above: does not throw
+  const std::string point_text = without_sweep_axes(text, root, file.string());
   for (const auto& point : base.sweep_points()) {
     auto all = overrides;
     all.insert(all.end(), point.begin(), point.end());
     try {
-      Pipeline p = parse_pipeline(text, file.string(), all, registry);
+      Pipeline p = parse_pipeline(point_text, file.string(), all, registry);
       p.sweep.clear();
       out.push_back(std::move(p));
     } catch (const PipelineError& e) {
-      for (const auto& pr : e.problems()) problems.push_back(pr + "   (sweep point " + join(point, ", ") + ")");
+      std::string label = join(point, ", ");
+      if (label.size() > 200) label = label.substr(0, 200) + "...";
+      for (const auto& pr : e.problems())
+        problems.push_back(locate_at_sweep(pr, root, base, point) + "   (sweep point " + label +
+                           ")");
     }
   }
   if (!problems.empty()) throw PipelineError(problems);

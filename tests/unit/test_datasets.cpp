@@ -1,4 +1,5 @@
-// Unit tests of the dataset plugins gmm, circle and swiss_roll, built through the real loader.
+// Unit tests of the dataset plugins gmm, circle, swiss_roll and file, built through the real
+// loader, and of the data file readers (sgm/data_file.hpp) that `file` uses.
 // Reference values: MATH.md §6 (tutorial GMM), §C3/§C12 (circle test set rotated by π/n, swiss
 // roll). Statistical checks use a fixed seed and a tolerance of 5 standard errors, so they are
 // deterministic and a wrong mean/variance of a few percent fails them.
@@ -8,11 +9,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <string>
 #include <vector>
 
+#include <sgm/data_file.hpp>
+#include <unistd.h>
+
+#include "sgm/host/output.hpp"
+#include "sgm/host/pipeline.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -461,4 +470,284 @@ TEST_CASE("swiss_roll rejects bad parameters and has no density", "[unit][datase
   Matrix x = Matrix::Zero(2, 2), s(2, 2);
   CHECK_THROWS_AS(ds->score(x, s), sgm::Error);
   CHECK(ds->mixture() == nullptr);
+}
+
+// ------------------------------------------------------------------- data files and `file`
+// sgm/data_file.hpp (read_npy, read_csv) and the `file` dataset built on it.
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch directory for one test case, removed when the test case ends (also on failure).
+struct ScratchDir {
+  fs::path path = fs::temp_directory_path() / ("sgm_test_data_files_" + std::to_string(::getpid()));
+  ScratchDir() { fs::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  fs::path write(const std::string& name, const std::string& bytes) const {
+    sgm::host::write_atomic(path / name, bytes);
+    return path / name;
+  }
+};
+
+// Awkward doubles: signed zero, subnormals, extremes, and values without a short decimal form.
+Matrix awkward_matrix() {
+  Matrix m(6, 3);
+  m << 0.1, 1.0 / 3.0, -0.0,                                      //
+      4.9e-324, 2.2250738585072014e-308, 1.7976931348623157e308,  //
+      -1e-300, 123456789.123456789, std::nextafter(1.0, 2.0),     //
+      -2.5, 6.02214076e23, std::numbers::pi,                      //
+      1e-5, -7.0, 0.30000000000000004,                            //
+      2.0 / 3.0, std::ldexp(1.0, -1060), -std::ldexp(1.0, 1000);
+  return m;
+}
+
+bool same_bits(const Matrix& a, const Matrix& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) == 0;
+}
+
+// A .npy file built by hand (not by to_npy), for dtypes and layouts sgm does not write.
+std::string npy_bytes(const std::string& header_dict, const std::string& data) {
+  std::string h = header_dict;
+  h.append((64 - (10 + h.size() + 1) % 64) % 64, ' ');
+  h += '\n';
+  std::string out = "\x93NUMPY\x01";
+  out += '\0';
+  out += static_cast<char>(h.size() & 0xff);
+  out += static_cast<char>(h.size() >> 8);
+  return out + h + data;
+}
+
+template <class T>
+std::string raw(std::initializer_list<T> values) {
+  std::string s;
+  for (T v : values) s.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("npy round trip through the framework writer is bit-exact", "[unit][data_file]") {
+  const ScratchDir dir;
+  const Matrix m = awkward_matrix();
+  const fs::path p = dir.write("round.npy", sgm::host::to_npy(m));
+  CHECK(same_bits(sgm::read_npy(p), m));
+  CHECK(same_bits(sgm::host::read_npy(p), m));  // the framework's reader is the SDK's
+  // -0.0 keeps its sign bit (== would not notice).
+  CHECK(std::signbit(sgm::read_npy(p)(0, 2)));
+  const Matrix empty(0, 4);
+  CHECK(sgm::read_npy(dir.write("empty.npy", sgm::host::to_npy(empty))).cols() == 4);
+}
+
+TEST_CASE("csv round trip through the framework writer (17 significant digits) is exact",
+          "[unit][data_file]") {
+  const ScratchDir dir;
+  // to_csv writes 17 significant digits, which identify a double uniquely, so reading back
+  // must give the very same numbers (including -0.0 and subnormals).
+  const Matrix m = awkward_matrix();
+  const fs::path p = dir.write("round.csv", sgm::host::to_csv(m));
+  CHECK(same_bits(sgm::read_csv(p), m));
+}
+
+TEST_CASE("npy: float32, 1-D and Fortran order are read", "[unit][data_file]") {
+  const Matrix f4 =
+      sgm::parse_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
+                               raw<float>({1.5f, -2.0f, 0.1f, 3.0f})),
+                     "f4.npy");
+  CHECK(f4(0, 0) == 1.5);
+  CHECK(f4(1, 0) == static_cast<double>(0.1f));
+  const Matrix col =
+      sgm::parse_npy(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+                               raw<double>({1, 2, 3})),
+                     "col.npy");
+  CHECK(col.rows() == 3);
+  CHECK(col.cols() == 1);
+  CHECK(col(2, 0) == 3.0);
+  const Matrix fortran =
+      sgm::parse_npy(npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+                               raw<double>({1, 4, 2, 5, 3, 6})),
+                     "f.npy");
+  Matrix expected(2, 3);
+  expected << 1, 2, 3, 4, 5, 6;
+  CHECK(fortran == expected);
+}
+
+TEST_CASE("npy: truncated, oversized and lying files are refused with the byte offset",
+          "[unit][data_file]") {
+  using Catch::Matchers::Contains;
+  Matrix m(3, 2);
+  m << 1, 2, 3, 4, 5, 6;
+  const std::string good = sgm::host::to_npy(m);  // 128-byte header, then 48 data bytes
+  CHECK_THROWS_WITH(sgm::parse_npy(good.substr(0, good.size() - 3), "t.npy"),
+                    Contains("t.npy: byte 128: expected 48 data bytes, found 45"));
+  CHECK_THROWS_WITH(sgm::parse_npy(good + "xyz", "o.npy"),
+                    Contains("o.npy: byte 128: expected 48 data bytes, found 51"));
+  CHECK_THROWS_WITH(
+      sgm::parse_npy(good.substr(0, 50), "h.npy"),
+      Contains("h.npy: byte 8: header length 118 runs past the end of the file (50 bytes)"));
+  CHECK_THROWS_WITH(sgm::parse_npy("hello", "x.npy"), Contains("x.npy: byte 0: not a .npy file"));
+  // A header claiming 10^15 rows is compared with the file size before anything is allocated.
+  const std::string huge =
+      npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000000, 2), }",
+                raw<double>({1, 2}));
+  CHECK_THROWS_WITH(
+      sgm::parse_npy(huge, "huge.npy"),
+      Contains("huge.npy: byte 128: expected 16000000000000000 data bytes, found 16"));
+  const std::string overflow = npy_bytes(
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 8), }", "");
+  CHECK_THROWS_WITH(sgm::parse_npy(overflow, "overflow.npy"),
+                    Contains("overflow.npy: byte 128: the shape (4611686018427387904, 8) is too "
+                             "large for the 0 data bytes"));
+  // Header errors point into the header.
+  CHECK_THROWS_WITH(
+      sgm::parse_npy(
+          npy_bytes("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", raw<double>({1})),
+          "be.npy"),
+      Contains("be.npy: byte 10: dtype '>f8' is not supported"));
+  CHECK_THROWS_WITH(
+      sgm::parse_npy(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1), }",
+                               raw<double>({1})),
+                     "3d.npy"),
+      Contains("3d.npy: byte 10: shape has 3 dimensions"));
+  CHECK_THROWS_WITH(
+      sgm::parse_npy(
+          npy_bytes("{'descr': '<f8', 'fortran_order': Maybe, 'shape': (1,), }", raw<double>({1})),
+          "b.npy"),
+      Contains("b.npy: byte 44: expected True or False"));
+}
+
+TEST_CASE("npy and csv refuse NaN and Inf, naming the row and column", "[unit][data_file]") {
+  const ScratchDir dir;
+  using Catch::Matchers::Contains;
+  Matrix m(3, 2);
+  m << 1, 2, 3, 4, 5, 6;
+  m(2, 1) = std::numeric_limits<double>::quiet_NaN();
+  // Element (2, 1) is the 6th double: byte 128 + 5 * 8.
+  CHECK_THROWS_WITH(sgm::read_npy(dir.write("nan.npy", sgm::host::to_npy(m))),
+                    Contains("nan.npy: byte 168: row 2, column 1 (counted from 0) is NaN"));
+  m(2, 1) = 0;
+  m(1, 0) = -std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(sgm::read_npy(dir.write("inf.npy", sgm::host::to_npy(m))),
+                    Contains("inf.npy: byte 144: row 1, column 0 (counted from 0) is -Inf"));
+  // CSV: the file's text and the message, with line:column of the field.
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"x,y\n1,2\n3, nan\n", "c.csv:3:4: row 1, column 1 (counted from 0) is NaN"},
+           {"1,2\n3,4\n-inf,5\n", "c.csv:3:1: row 2, column 0 (counted from 0) is -Inf"},
+           {"1,2\n1e999,5\n",
+            "c.csv:2:1: row 1, column 0 (counted from 0): '1e999' is beyond the range of a "
+            "double"}}) {
+    CAPTURE(text);
+    CHECK_THROWS_WITH(sgm::parse_csv(text, "c.csv"), Contains(message));
+  }
+  CHECK_THROWS_WITH(sgm::read_csv(dir.write("nan.csv", "1\nnan\n")),
+                    Contains("nan.csv:2:1: row 1, column 0 (counted from 0) is NaN"));
+  // Underflow is not an error: 1e-400 reads as 0.
+  CHECK(sgm::read_csv(dir.write("tiny.csv", "1e-400\n"))(0, 0) == 0.0);
+}
+
+TEST_CASE("csv: header, comments, CRLF; ragged and non-numeric rows are refused with the line",
+          "[unit][data_file]") {
+  const ScratchDir dir;
+  using Catch::Matchers::Contains;
+  const Matrix m = sgm::read_csv(
+      dir.write("ok.csv", "\xEF\xBB\xBF\"a\", b\r\n# comment\r\n1, +2.5\r\n\r\n-3e2,4\r\n"));
+  REQUIRE(m.rows() == 2);
+  REQUIRE(m.cols() == 2);
+  CHECK(m(0, 1) == 2.5);
+  CHECK(m(1, 0) == -300.0);
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"x,y\n1,2\n3,4,5\n6,7\n", "c.csv:3:4: 3 fields, expected 2 (as on line 1)"},
+           {"1,2\n3\n", "c.csv:2:2: 1 fields, expected 2 (as on line 1)"},
+           {"1,2\n3,abc\n", "c.csv:2:3: row 1, column 1 (counted from 0): 'abc' is not a number"},
+           {"1,,2\n", "c.csv:1:3: row 0, column 1 (counted from 0): empty field"},
+           // A first line mixing names and numbers is data with a bad field, not a header.
+           {"x,1\n2,3\n", "c.csv:1:1: row 0, column 0 (counted from 0): 'x' is not a number"}}) {
+    CAPTURE(text);
+    CHECK_THROWS_WITH(sgm::parse_csv(text, "c.csv"), Contains(message));
+  }
+  CHECK_THROWS_WITH(sgm::read_csv(dir.path / "missing.csv"), Contains("missing.csv: cannot open"));
+}
+
+TEST_CASE("file dataset samples rows of the file with their empirical frequencies",
+          "[unit][datasets][data_file]") {
+  const ScratchDir dir;
+  // Six rows, three distinct: the empirical law is P(a) = 3/6, P(b) = 2/6, P(c) = 1/6.
+  const std::vector<Eigen::RowVector2d> rows = {{1, 10}, {2, 20}, {1, 10},
+                                                {3, 30}, {2, 20}, {1, 10}};
+  Matrix data(6, 2);
+  for (Eigen::Index i = 0; i < 6; ++i) data.row(i) = rows[static_cast<std::size_t>(i)];
+  const fs::path npy = dir.write("points.npy", sgm::host::to_npy(data));
+  const fs::path csv = dir.write("points.csv", sgm::host::to_csv(data));
+  for (const fs::path& p : {npy, csv}) {
+    auto ds = sgm::test::make<sgm::Dataset>("file", {{"path", p.string()}});
+    REQUIRE(ds->dim() == 2);
+    CHECK_FALSE(ds->has_density());
+    // Fixed seed, so the check is deterministic; tolerance 5 standard errors sqrt(p(1-p)/n):
+    // a sampler ignoring the repeats (1/3 each) would be off by more than 80 of them.
+    const Eigen::Index n = 60000;
+    const Matrix x = draw(*ds, n, 99);
+    std::map<double, Eigen::Index> count;
+    Eigen::Index foreign = 0;  // samples that are not a row of the file, unchanged
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const bool from_file =
+          x(i, 1) == 10 * x(i, 0) && (x(i, 0) == 1 || x(i, 0) == 2 || x(i, 0) == 3);
+      foreign += !from_file;
+      ++count[x(i, 0)];
+    }
+    CHECK(foreign == 0);
+    for (const auto& [value, expected] :
+         std::map<double, double>{{1, 0.5}, {2, 1.0 / 3}, {3, 1.0 / 6}}) {
+      CAPTURE(p.string(), value);
+      CHECK(std::abs(static_cast<double>(count[value]) / n - expected) <
+            5 * std::sqrt(expected * (1 - expected) / n));
+    }
+    // Row i comes from rng.row(i) only: two blocks give the same rows as one.
+    CHECK((draw(*ds, 37, 5, 0) == draw(*ds, 100, 5).topRows(37)));
+    CHECK((draw(*ds, 63, 5, 37) == draw(*ds, 100, 5).bottomRows(63)));
+  }
+}
+
+TEST_CASE("file dataset: format, the shipped example data, and refused files",
+          "[unit][datasets][data_file]") {
+  const ScratchDir dir;
+  using Catch::Matchers::Contains;
+  const auto make = [](std::map<std::string, sgm::Value> p) {
+    return sgm::test::make<sgm::Dataset>("file", std::move(p));
+  };
+  // The example pipeline's data, its path relative to the repository root (where the example
+  // says to run it from): 500 two-moons points with a header.
+  const sgm::host::Pipeline example = sgm::host::load_pipeline(
+      fs::path(SGM_TEST_SOURCE_DIR) / "examples/pipelines/file_dataset.toml", {},
+      sgm::test::registry());
+  REQUIRE(example.dataset);
+  REQUIRE(example.dataset->plugin == "file");
+  const std::string moons =
+      (fs::path(SGM_TEST_SOURCE_DIR) / example.dataset->params.get<std::string>("path")).string();
+  CHECK(make({{"path", moons}})->dim() == 2);
+  CHECK(sgm::read_csv(moons).rows() == 500);
+  // format overrides the extension.
+  Matrix m(2, 3);
+  m << 1, 2, 3, 4, 5, 6;
+  CHECK(make({{"path", dir.write("points.dat", sgm::host::to_npy(m)).string()},
+              {"format", std::string("npy")}})
+            ->dim() == 3);
+  CHECK(make({{"path", dir.write("points.txt", "1,2\n3,4\n").string()}})->dim() == 2);  // auto: csv
+  // Refusals happen at construction, so `sgm validate` reports them.
+  CHECK_THROWS_WITH(make({{"path", std::string()}}), Contains("'path' is empty"));
+  CHECK_THROWS_WITH(make({{"path", (dir.path / "nope.csv").string()}}),
+                    Contains("nope.csv: cannot open"));
+  CHECK_THROWS_WITH(make({{"path", dir.write("bad.csv", "1,2\n3,nan\n").string()}}),
+                    Contains("bad.csv:2:3: row 1, column 1 (counted from 0) is NaN"));
+  CHECK_THROWS_WITH(make({{"path", dir.write("header_only.csv", "x,y\n").string()}}),
+                    Contains("no data points"));
+  CHECK_THROWS_WITH(make({{"path", dir.write("bad.npy", "not numpy").string()}}),
+                    Contains("bad.npy: byte 0: not a .npy file"));
+  // path is required.
+  CHECK_THROWS_AS(make({}), sgm::Error);
 }

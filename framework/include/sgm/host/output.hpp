@@ -18,7 +18,8 @@ void write_atomic(const std::filesystem::path& path, const std::string& content)
 std::string to_csv(CRef samples);
 /// Samples as a NumPy .npy file (version 1.0, '<f8', C order).
 std::string to_npy(CRef samples);
-/// Read a 2-D float64 .npy file. \throws Error with the byte offset of the problem.
+/// Read a 2-D float64 .npy file (the SDK's sgm::read_npy, sgm/data_file.hpp).
+/// \throws Error with the byte offset of the problem; NaN or Inf values are refused.
 Matrix read_npy(const std::filesystem::path& path);
 
 /// A minimal JSON writer with correct escaping; non-finite numbers become null.
