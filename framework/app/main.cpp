@@ -98,17 +98,20 @@ int cmd_list(const std::vector<std::string>& args, const Global& g) {
 
 int cmd_describe(const std::vector<std::string>& args, const Global& g) {
   po::options_description opts("Options of `sgm describe`");
-  opts.add_options()("help,h", "show this help")("name", po::value<std::string>(),
-                                                 "component name, or a host table: run, train, model, output")(
+  opts.add_options()("help,h", "show this help")(
+      "words", po::value<std::vector<std::string>>(),
+      "[KIND] NAME: a component name (optionally after its kind, e.g. `metric mmd`), or a host "
+      "table: run, train, model, output")(
       "kind", po::value<std::string>(), "kind, when a name exists in several kinds");
   po::positional_options_description pos;
-  pos.add("name", 1);
+  pos.add("words", 2);
   const auto vm = parse(args, opts, pos);
-  if (vm.count("help") || !vm.count("name")) {
-    usage("sgm describe NAME [--kind KIND]", opts);
+  if (vm.count("help") || !vm.count("words")) {
+    usage("sgm describe [KIND] NAME [--kind KIND]", opts);
     return vm.count("help") ? 0 : kBadInput;
   }
-  const std::string name = vm["name"].as<std::string>();
+  const auto words = vm["words"].as<std::vector<std::string>>();
+  const std::string name = words.back();
   for (const ParamSpec* host : {&run_spec(), &train_spec(), &model_spec(), &output_spec()})
     if (name == host->name()) {
       std::cout << describe_text(*host, "host table", "", "");
@@ -118,13 +121,22 @@ int cmd_describe(const std::vector<std::string>& args, const Global& g) {
   load_plugins(r, g);
   std::optional<ComponentKind> kind;
   if (vm.count("kind")) kind = parse_kind(vm["kind"].as<std::string>());
+  if (words.size() == 2) kind = parse_kind(words.front());
   int found = 0;
   std::vector<std::string> all_names;
+  std::vector<std::string> other_kinds;  // the name exists, but not as the kind asked for
   for (const Component* c : r.all()) {
-    all_names.push_back(c->info.spec.name());
-    if (c->info.spec.name() != name || (kind && *kind != c->info.kind)) continue;
+    const bool kind_ok = !kind || *kind == c->info.kind;
+    if (kind_ok) all_names.push_back(c->info.spec.name());
+    if (c->info.spec.name() == name && !kind_ok) other_kinds.push_back(to_string(c->info.kind));
+    if (c->info.spec.name() != name || !kind_ok) continue;
     std::cout << (found++ ? "\n" : "")
               << describe_text(c->info.spec, to_string(c->info.kind), c->file, c->plugin_version);
+  }
+  if (!found && !other_kinds.empty()) {
+    std::cerr << fmt::format("sgm describe: no {} named '{}' (there is: {} '{}')\n",
+                             to_string(*kind), name, fmt::join(other_kinds, ", "), name);
+    return kBadInput;
   }
   if (!found) {
     std::cerr << fmt::format("sgm describe: unknown component '{}'{}; `sgm list` shows them all\n",

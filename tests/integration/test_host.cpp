@@ -121,6 +121,13 @@ TEST_CASE("sgm list, describe and --help", "[integration][cli]") {
   CHECK(desc.status == 0);
   CHECK_THAT(desc.output, Catch::Contains("beta_max") && Catch::Contains("range (0, inf)") &&
                               Catch::Contains("Example:"));
+  // The kind may come first, as in `sgm list KIND`.
+  const auto with_kind = sgm_cli("describe metric mmd");
+  CHECK(with_kind.status == 0);
+  CHECK_THAT(with_kind.output, Catch::Contains("mmd (metric)"));
+  const auto wrong_kind = sgm_cli("describe sde mmd");
+  CHECK(wrong_kind.status == 2);
+  CHECK_THAT(wrong_kind.output, Catch::Contains("no sde named 'mmd' (there is: metric 'mmd')"));
   const auto typo = sgm_cli("describe eular_maruyama");
   CHECK(typo.status == 2);
   CHECK_THAT(typo.output, Catch::Contains("did you mean 'euler_maruyama'?"));
