@@ -65,7 +65,7 @@ struct Reader {
     if (n != expected && n != 0) fail(fmt::format("{} holds {} values, expected {}", what, n, expected));
     if (n > (bytes.size() - pos) / sizeof(double)) fail(fmt::format("truncated {}", what));
     std::vector<double> a(n);
-    std::memcpy(a.data(), bytes.data() + pos, n * sizeof(double));
+    if (n > 0) std::memcpy(a.data(), bytes.data() + pos, n * sizeof(double));  // empty: data() may be null
     for (std::size_t i = 0; i < n; ++i)
       if (!std::isfinite(a[i])) {
         pos += i * sizeof(double);
