@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-program-options-dev libboost-filesystem-dev   # Boost.DLL is header-only in libboost1.74-dev
-  libeigen3-dev libtbb-dev libfmt-dev libtomlplusplus-dev catch2
+  libeigen3-dev libtbb-dev libfmt-dev libtomlplusplus-dev libcairo2-dev catch2
+  libboost-mpi-dev openmpi-bin   # optional for the build: sgm-mpi is built when they are found
 )
 
 missing=()

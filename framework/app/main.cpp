@@ -17,7 +17,9 @@
 #include "sgm/host/executor.hpp"
 #include "sgm/host/output.hpp"
 #include "sgm/host/pipeline.hpp"
+#include "sgm/host/plot.hpp"
 #include "sgm/host/registry.hpp"
+#include "sgm/host/report.hpp"
 #include "sgm/host/runner.hpp"
 #include "sgm/host/suggest.hpp"
 
@@ -44,6 +46,8 @@ Commands:
   run FILE           run a pipeline: dataset -> [train] -> sample -> evaluate -> write
   check NAME|LIB.so  conformance checks for plugin authors (--all: every loaded component)
   merge --out T A B  join sweep tables written by `run --shard K/N`
+  plot DIR...        draw a run's or a sweep's results as SVG and PNG into DIR/plots/
+  report DIR...      EXPERIMENTS.md from run/sweep directories: [report] labels, tables, figures
   bench              GEMM peak, training it/s, MLP sampling speed; --metrics: metric timings
 
 Plugins are searched in --plugin-path directories, then $SGM_PLUGIN_PATH (':'-separated),
@@ -245,7 +249,8 @@ int cmd_run(const std::vector<std::string>& args, const Global& g) {
 
 int cmd_merge(const std::vector<std::string>& args) {
   po::options_description opts("Options of `sgm merge`");
-  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(), "merged table (CSV)")(
+  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(),
+      "merged table (CSV); summary.csv, summary.md and sweep.json are written beside it")(
       "tables", po::value<std::vector<std::string>>(), "sweep tables to join");
   po::positional_options_description pos;
   pos.add("tables", -1);
@@ -257,7 +262,35 @@ int cmd_merge(const std::vector<std::string>& args) {
   std::vector<std::filesystem::path> tables;
   for (const auto& t : vm["tables"].as<std::vector<std::string>>()) tables.emplace_back(t);
   write_atomic(vm["out"].as<std::string>(), merge_sweep_tables(tables));
+  write_sweep_summaries(vm["out"].as<std::string>());
   std::cout << vm["out"].as<std::string>() << "\n";
+  return 0;
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description opts("Options of `sgm report`");
+  opts.add_options()("help,h", "show this help")(
+      "out,o", po::value<std::string>()->default_value("EXPERIMENTS.md"), "markdown file to write")(
+      "figures", po::value<std::string>()->default_value("docs/experiments"),
+      "directory the figures are copied into (linked from the report)")(
+      "dirs", po::value<std::vector<std::string>>(), "run or sweep directories (sgm run --out)");
+  po::positional_options_description pos;
+  pos.add("dirs", -1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("dirs")) {
+    usage("sgm report [--out EXPERIMENTS.md] [--figures docs/experiments] DIR...", opts);
+    std::cout << "One section per directory, in the order given: the [report] table of its pipeline\n"
+                 "(title, shows, seed), our results (a sweep's summary: mean ± standard error over\n"
+                 "run.seed, with swept report.* labels such as the seed's value on each row; a run's\n"
+                 "metrics beside the data-vs-data floor) and its figure ([report] figure, default\n"
+                 "plots/<first metric> of a sweep or plots/samples of a run; see `sgm plot`).\n";
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& d : vm["dirs"].as<std::vector<std::string>>()) dirs.emplace_back(d);
+  const std::filesystem::path out = vm["out"].as<std::string>();
+  write_atomic(out, experiments_report(dirs, out, vm["figures"].as<std::string>()));
+  std::cout << out.string() << "\n";
   return 0;
 }
 
@@ -341,6 +374,32 @@ int cmd_bench(const std::vector<std::string>& args, const Global& g) {
   return 0;
 }
 
+int cmd_plot(const std::vector<std::string>& args) {
+  po::options_description opts("Options of `sgm plot`");
+  opts.add_options()("help,h", "show this help")(
+      "dirs", po::value<std::vector<std::string>>(), "run or sweep directories");
+  po::positional_options_description pos;
+  pos.add("dirs", -1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help") || !vm.count("dirs")) {
+    usage("sgm plot DIR...", opts);
+    std::cout << "Draws each directory's results into DIR/plots/, as SVG and PNG (640x480):\n"
+                 "  a run:   samples      generated samples over the data (reference.csv): x0 vs x1,\n"
+                 "                        or density histograms in 1-D (from samples.csv or .npy)\n"
+                 "           trajectories the recorded particles' paths (trajectories.csv)\n"
+                 "           loss         training loss per step (loss.csv)\n"
+                 "  a sweep: <metric>     each metric of sweep.csv (summary.csv when present)\n"
+                 "                        against the first numeric swept parameter, one line per\n"
+                 "                        value of the others, with standard errors and the\n"
+                 "                        data-vs-data baseline; a bar per point when none is numeric\n"
+                 "A plot whose input file is missing is left out. Prints the files written.\n";
+    return vm.count("help") ? 0 : kBadInput;
+  }
+  for (const auto& dir : vm["dirs"].as<std::vector<std::string>>())
+    for (const auto& file : plot_dir(dir)) std::cout << file.string() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -385,8 +444,12 @@ int main(int argc, char** argv) {
     if (cmd == "check") return cmd_check(rest, g);
     if (cmd == "merge") return cmd_merge(rest);
     if (cmd == "bench") return cmd_bench(rest, g);
+    if (cmd == "plot") return cmd_plot(rest);
+    if (cmd == "report") return cmd_report(rest);
     std::cerr << fmt::format("sgm: unknown command '{}'{}\n\n{}", cmd,
-                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check", "merge", "bench"}), kOverview);
+                             did_you_mean(cmd, {"list", "describe", "validate", "run", "check", "merge", "bench", "plot",
+                                            "report"}),
+                             kOverview);
     return kBadInput;
   } catch (const po::error& e) {
     std::cerr << "sgm " << cmd << ": " << e.what() << " (see `sgm " << cmd << " --help`)\n";

@@ -26,9 +26,12 @@ void write_atomic(const fs::path& path, const std::string& content) {
   if (ec) throw Error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
 }
 
-std::string to_csv(CRef samples) {
+std::string to_csv(CRef samples, const std::vector<std::string>& leading) {
   std::string s;
-  for (Eigen::Index j = 0; j < samples.cols(); ++j) s += fmt::format("{}x{}", j ? "," : "", j);
+  for (const auto& name : leading) s += name + ",";
+  const auto first_x = static_cast<Eigen::Index>(leading.size());
+  for (Eigen::Index j = first_x; j < samples.cols(); ++j)
+    s += fmt::format("{}x{}", j > first_x ? "," : "", j - first_x);
   s += '\n';
   for (Eigen::Index i = 0; i < samples.rows(); ++i) {
     for (Eigen::Index j = 0; j < samples.cols(); ++j)

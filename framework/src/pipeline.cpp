@@ -2,6 +2,7 @@
 #include "sgm/host/pipeline.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -59,6 +60,17 @@ const ParamSpec& output_spec() {
     ParamSpec p{"output", "what a run writes besides metrics.json, pipeline.toml and run.log"};
     p.add<bool>("csv", true, "write samples.csv");
     p.add<bool>("npy", true, "write samples.npy (float64, C order)");
+    p.add<std::int64_t>("trajectories", 16,
+                        "particles whose paths are written to trajectories.csv (step, particle, "
+                        "x...; at most ~200 recorded steps); 0: none")
+        .min(0)
+        .max(10000);
+    p.add<std::int64_t>("reference", 2000,
+                        "data points written to reference.csv (what plots draw the samples "
+                        "against); 0: none")
+        .min(0);
+    p.add<bool>("plots", true, "draw plots/ after the run (samples vs data, trajectories, loss; "
+                               "see `sgm plot`)");
     p.example("[output]\ncsv = false");
     return p;
   }();
@@ -187,7 +199,8 @@ const std::vector<std::pair<std::string, ComponentKind>>& plugin_stages() {
 }
 
 std::vector<std::string> top_level_tables() {
-  std::vector<std::string> names = {"run", "output", "train", "model", "evaluate", "sweep"};
+  std::vector<std::string> names = {"run",      "output", "train", "model",
+                                    "evaluate", "sweep",  "report"};
   for (const auto& [n, k] : plugin_stages()) names.push_back(n);
   return names;
 }
@@ -345,6 +358,92 @@ void check_training_stages(Parser& p, const toml::table& root, const Pipeline& p
     p.problem(at("model"), "[model].checkpoint needs the [score] model it was trained with");
 }
 
+
+// One [sweep] axis "table.key" = [values...] (from [sweep] or [sweep.zip]); false if refused.
+bool parse_axis(Parser& p, const std::string& path, const toml::node& node, bool zipped,
+                Pipeline& pl) {
+  const std::string where = zipped ? "[sweep.zip]" : "[sweep]";
+  const toml::array* values = node.as_array();
+  if (path.find('.') == std::string::npos || !values || values->empty()) {
+    p.problem(p.where(node), fmt::format("{}.\"{}\": each axis is \"table.key\" = [values...] "
+                                         "(e.g. \"sample.steps\" = [50, 100])", where, path));
+    return false;
+  }
+  if (values->size() > kMaxSweepValues) {
+    p.problem(p.where(node), fmt::format("{}.\"{}\": {} values, at most {} per axis", where, path,
+                                         values->size(), kMaxSweepValues));
+    return false;
+  }
+  SweepAxis axis{path, {}, zipped};
+  for (const auto& v : *values) {
+    std::string why;
+    if (auto value = value_from_toml(v, why)) axis.values.push_back(to_toml_text(*value));
+    else p.problem(p.where(v), fmt::format("{}.\"{}\": {}", where, path, why));
+  }
+  pl.sweep.push_back(std::move(axis));
+  return true;
+}
+
+// [sweep]: grid axes, and [sweep.zip]: axes of one length that advance together.
+void parse_sweep(Parser& p, const toml::node& node, Pipeline& pl) {
+  const toml::table* t = node.as_table();
+  if (!t) {
+    p.problem(p.where(node), "'sweep' must be a table of axes ([sweep] \"table.key\" = [...])");
+    return;
+  }
+  const toml::table* zip = nullptr;
+  for (const auto& [k, axis] : *t) {
+    if (k.str() == "zip" && axis.is_table()) zip = axis.as_table();
+    else parse_axis(p, std::string(k.str()), axis, false, pl);
+  }
+  if (zip) {
+    std::size_t length = 0;
+    std::string lengths;
+    bool same = true;
+    for (const auto& [k, axis] : *zip) {
+      if (!parse_axis(p, std::string(k.str()), axis, true, pl)) continue;
+      const std::size_t n = pl.sweep.back().values.size();
+      same = same && (length == 0 || n == length);
+      length = n;
+      lengths += fmt::format("{}{} has {}", lengths.empty() ? "" : ", ", k.str(), n);
+    }
+    if (!same)
+      p.problem(p.where(*zip), "[sweep.zip]: zipped axes advance together, so they need the same "
+                               "number of values (" + lengths + ")");
+  }
+  // Every point is validated and held in memory, with a copy of the axes, before anything
+  // runs (by every shard), so the grid is bounded: 360000 points took 96 s and 8.3 GB in
+  // `sgm validate`, one 10000-value axis 13 s and 3.2 GB (found by tests/fuzz). At most
+  // 10000 points of at most 1000 values per axis: about 1 s and 300 MB at worst.
+  std::uint64_t points = 1;
+  std::string shape;
+  bool zip_counted = false;
+  for (const auto& axis : pl.sweep) {
+    if (axis.zipped && std::exchange(zip_counted, true)) continue;
+    points = std::min<std::uint64_t>(points * std::max<std::size_t>(axis.values.size(), 1),
+                                     kMaxSweepPoints + 1);
+    shape += fmt::format("{}{}", shape.empty() ? "" : " x ", axis.values.size());
+  }
+  if (points > kMaxSweepPoints)
+    p.problem(p.where(node), fmt::format("[sweep]: the grid ({} values) has more than {} points; "
+                                         "split it into several pipelines",
+                                         shape, kMaxSweepPoints));
+}
+
+// [report]: free-form labels; values only (no sub-tables), kept in file (key) order.
+void parse_report(Parser& p, const toml::node& node, Pipeline& pl) {
+  const toml::table* t = node.as_table();
+  if (!t) {
+    p.problem(p.where(node), "'report' must be a table of labels ([report] title = \"...\")");
+    return;
+  }
+  for (const auto& [k, v] : *t) {
+    std::string why;
+    if (auto value = value_from_toml(v, why)) pl.report.emplace_back(std::string(k.str()), *value);
+    else p.problem(p.where(v), fmt::format("[report].{}: {}", k.str(), why));
+  }
+}
+
 }  // namespace
 
 Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
@@ -406,49 +505,8 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
       p.problem(p.where(*ev), "'evaluate' must be a table of metrics ([evaluate.<label>])");
     }
   }
-  if (const toml::node* sw = root.get("sweep")) {
-    if (const toml::table* t = sw->as_table()) {
-      for (const auto& [k, node] : *t) {
-        const std::string path(k.str());
-        const toml::array* values = node.as_array();
-        if (path.find('.') == std::string::npos || !values || values->empty()) {
-          p.problem(p.where(node), fmt::format("[sweep].\"{}\": each axis is \"table.key\" = [values...] "
-                                               "(e.g. \"sample.steps\" = [50, 100])", path));
-          continue;
-        }
-        if (values->size() > kMaxSweepValues) {
-          p.problem(p.where(node), fmt::format("[sweep].\"{}\": {} values, at most {} per axis",
-                                               path, values->size(), kMaxSweepValues));
-          continue;
-        }
-        std::vector<std::string> texts;
-        for (const auto& v : *values) {
-          std::string why;
-          if (auto value = value_from_toml(v, why)) texts.push_back(to_toml_text(*value));
-          else p.problem(p.where(v), fmt::format("[sweep].\"{}\": {}", path, why));
-        }
-        pl.sweep.emplace_back(path, std::move(texts));
-      }
-      // Every point is validated and held in memory, with a copy of the axes, before anything
-      // runs (by every shard), so the grid is bounded: 360000 points took 96 s and 8.3 GB in
-      // `sgm validate`, one 10000-value axis 13 s and 3.2 GB (found by tests/fuzz). At most
-      // 10000 points of at most 1000 values per axis: about 1 s and 300 MB at worst.
-      std::uint64_t points = 1;
-      std::string shape;
-      for (const auto& [path, texts] : pl.sweep) {
-        points = std::min<std::uint64_t>(points * std::max<std::size_t>(texts.size(), 1),
-                                         kMaxSweepPoints + 1);
-        shape += fmt::format("{}{}", shape.empty() ? "" : " x ", texts.size());
-      }
-      if (points > kMaxSweepPoints)
-        p.problem(p.where(*sw),
-                  fmt::format("[sweep]: the grid ({} values) has more than {} points; split it "
-                              "into several pipelines",
-                              shape, kMaxSweepPoints));
-    } else {
-      p.problem(p.where(*sw), "'sweep' must be a table of axes ([sweep] \"table.key\" = [...])");
-    }
-  }
+  if (const toml::node* r = root.get("report")) parse_report(p, *r, pl);
+  if (const toml::node* sw = root.get("sweep")) parse_sweep(p, *sw, pl);
   const Location top{file_name, 1, 1};
   if (!root.get("dataset"))
     p.problem(top, "missing stage [dataset] (plugin = one of: " +
@@ -466,17 +524,29 @@ Pipeline parse_pipeline(const std::string& text, const std::string& file_name,
 
 std::vector<std::vector<std::string>> Pipeline::sweep_points() const {
   std::vector<std::vector<std::string>> points{{}};
-  for (const auto& [path, values] : sweep) {
+  for (const auto& axis : sweep) {
+    if (axis.zipped) continue;
     std::vector<std::vector<std::string>> next;
     for (const auto& point : points)
-      for (const auto& v : values) {
+      for (const auto& v : axis.values) {
         auto p = point;
-        p.push_back(path + "=" + v);
+        p.push_back(axis.path + "=" + v);
         next.push_back(std::move(p));
       }
     points = std::move(next);
   }
-  return points;
+  std::size_t zip_length = 0;
+  for (const auto& axis : sweep) if (axis.zipped) zip_length = axis.values.size();
+  if (zip_length == 0) return points;
+  std::vector<std::vector<std::string>> next;
+  for (const auto& point : points)
+    for (std::size_t k = 0; k < zip_length; ++k) {
+      auto p = point;
+      for (const auto& axis : sweep)
+        if (axis.zipped) p.push_back(axis.path + "=" + axis.values.at(k));
+      next.push_back(std::move(p));
+    }
+  return next;
 }
 
 namespace {
@@ -501,7 +571,7 @@ std::string locate_at_sweep(const std::string& problem, const toml::table& root,
   std::size_t best = base.sweep.size();
   int best_score = 0;
   for (std::size_t a = 0; a < base.sweep.size(); ++a) {
-    const std::string& path = base.sweep[a].first;
+    const std::string& path = base.sweep[a].path;
     const auto dot = path.rfind('.');
     const std::string table = "[" + path.substr(0, dot) + "]", key = path.substr(dot + 1);
     const int score = msg.rfind(table + "." + key + ":", 0) == 0 ||
@@ -512,8 +582,9 @@ std::string locate_at_sweep(const std::string& problem, const toml::table& root,
   }
   const toml::node* at = sweep;
   if (best < base.sweep.size()) {
-    const auto& [path, texts] = base.sweep[best];
-    if (const toml::array* values = sweep->get_as<toml::array>(path)) {
+    const auto& [path, texts, zipped] = base.sweep[best];
+    const toml::table* axes = zipped ? sweep->get_as<toml::table>("zip") : sweep;
+    if (const toml::array* values = axes ? axes->get_as<toml::array>(path) : nullptr) {
       at = values;
       const std::string value = point[best].substr(path.size() + 1);  // "path=value"
       const auto k =
@@ -537,18 +608,33 @@ std::string without_sweep_axes(const std::string& text, const toml::table& root,
   for (std::size_t i = 0; i < text.size(); ++i)
     if (text[i] == '\n') line_at.push_back(i + 1);
   std::string out = text;
-  for (const auto& [key, node] : *sweep) {
+  const auto blank = [&](const toml::node& node) {
     const auto& src = node.source();
     if (src.begin.line == 0 || src.end.line < src.begin.line || src.end.line > line_at.size())
-      return text;
+      return false;
     const std::size_t to = src.end.line < line_at.size() ? line_at[src.end.line] : text.size();
     for (std::size_t i = line_at[src.begin.line - 1]; i < to; ++i)
       if (out[i] != '\n') out[i] = ' ';
+    return true;
+  };
+  for (const auto& [key, node] : *sweep) {
+    if (const toml::table* zip = key.str() == "zip" ? node.as_table() : nullptr) {
+      for (const auto& [k, axis] : *zip)
+        if (!blank(axis)) return text;
+    } else if (!blank(node)) {
+      return text;
+    }
   }
+  // What may be left: [sweep] and [sweep.zip] headers with nothing in them.
+  const auto empty = [](const toml::table* t) {
+    if (!t) return true;
+    for (const auto& [k, node] : *t)
+      if (k.str() != "zip" || !node.is_table() || !node.as_table()->empty()) return false;
+    return true;
+  };
   try {
     const toml::table check = toml::parse(out, file);
-    const toml::table* left = check.get_as<toml::table>("sweep");
-    return !left || left->empty() ? out : text;
+    return empty(check.get_as<toml::table>("sweep")) ? out : text;
   } catch (const toml::parse_error&) {
     return text;
   }
@@ -590,6 +676,16 @@ Pipeline load_pipeline(const fs::path& file, const std::vector<std::string>& ove
   return parse_pipeline(read_text(file), file.string(), overrides, registry);
 }
 
+namespace {
+/// A bare key when it can be one, else a quoted key (a [report] key may be any string).
+std::string toml_key(const std::string& k) {
+  const bool bare = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  return bare ? k : to_toml_text(Value{k});
+}
+}  // namespace
+
 std::string Pipeline::resolved_toml() const {
   std::string out;
   auto put_table = [&](const std::string& name, const std::string& plugin, const Params& params) {
@@ -604,6 +700,10 @@ std::string Pipeline::resolved_toml() const {
   if (!model.get<std::string>("checkpoint").empty()) put_table("model", "", model);
   for (const auto& m : metrics) put_table(m.table, m.plugin, m.params);
   put_table("output", "", output);
+  if (!report.empty()) {
+    out += "\n[report]\n";
+    for (const auto& [k, v] : report) out += toml_key(k) + " = " + to_toml_text(v) + "\n";
+  }
   return out;
 }
 

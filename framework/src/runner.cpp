@@ -7,6 +7,8 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -18,6 +20,8 @@
 #include "sgm/host/executor.hpp"
 #include "sgm/host/interrupt.hpp"
 #include "sgm/host/output.hpp"
+#include "sgm/host/param_validation.hpp"
+#include "sgm/host/plot.hpp"
 #include "sgm/host/progress.hpp"
 #include "sgm/host/training.hpp"
 
@@ -117,9 +121,54 @@ class InterruptibleProgress final : public Progress {
 
 }  // namespace
 
+namespace {
+/// Records the first rows of one chunk after every few integration steps: integrators report
+/// progress after each step with the state already updated (integrator.hpp), so the progress
+/// sink sees every step's state without a change to the Integrator interface.
+class TrajectoryRecorder final : public Progress {
+ public:
+  TrajectoryRecorder(Progress& inner, Ref state, Eigen::Index rows, int dim, std::uint64_t planned)
+      : inner_(inner), state_(state), rows_(rows), dim_(dim),
+        every_(std::max<std::uint64_t>(1, planned / kMaxRecordedSteps)) {
+    record(0);
+  }
+  void advance(std::uint64_t units) override {
+    inner_.advance(units);
+    if (++steps_ % every_ == 0) record(steps_);
+  }
+  /// The rows (step, particle, x...), with the final state when the last step was not recorded.
+  Matrix finish() {
+    if (steps_ % every_ != 0) record(steps_);
+    Matrix m(static_cast<Eigen::Index>(values_.size()) / (dim_ + 2), dim_ + 2);
+    for (Eigen::Index i = 0; i < m.rows(); ++i)
+      for (Eigen::Index j = 0; j < m.cols(); ++j)
+        m(i, j) = values_[static_cast<std::size_t>(i * m.cols() + j)];
+    return m;
+  }
+
+ private:
+  static constexpr std::uint64_t kMaxRecordedSteps = 200;
+  void record(std::uint64_t step) {
+    for (Eigen::Index i = 0; i < rows_; ++i) {
+      values_.push_back(static_cast<double>(step));
+      values_.push_back(static_cast<double>(i));
+      for (int j = 0; j < dim_; ++j) values_.push_back(state_(i, j));
+    }
+  }
+  Progress& inner_;
+  Ref state_;  // not CRef: a const Ref could bind to a copy, this must see the live state
+  Eigen::Index rows_;
+  int dim_;
+  std::uint64_t every_, steps_ = 0;
+  std::vector<double> values_;
+};
+}  // namespace
+
 SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
-                              Eigen::Index chunk, const Executor& executor, Progress& outer) {
+                              Eigen::Index chunk, const Executor& executor, Progress& outer,
+                              Eigen::Index traced) {
   InterruptibleProgress progress(outer);
+  Matrix trajectories;
   const int d = c.dataset->dim();
   const int sd = c.sde->state_dim(d);
   const bool reverse = c.integrator->direction() == Direction::reverse;
@@ -145,8 +194,16 @@ SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::In
         RowRng noise(seed, streams::integrator, b, rows);
         std::optional<CheckedScore> checked;  // NaN/Inf in a state or a score: stop, say where
         if (c.score) checked.emplace(*c.score, c.score_name, first);
-        stats[b / static_cast<std::size_t>(chunk)] = c.integrator->integrate(
-            block, *c.sde, checked ? &*checked : nullptr, noise, progress);
+        const ScoreModel* score = checked ? &*checked : nullptr;
+        auto& chunk_stats = stats[b / static_cast<std::size_t>(chunk)];
+        if (b == 0 && traced > 0) {  // only the first chunk's task touches the recorder
+          TrajectoryRecorder recorder(progress, block, std::min(traced, rows), d,
+                                      c.integrator->planned_steps());
+          chunk_stats = c.integrator->integrate(block, *c.sde, score, noise, recorder);
+          trajectories = recorder.finish();
+        } else {
+          chunk_stats = c.integrator->integrate(block, *c.sde, score, noise, progress);
+        }
       });
   SampleResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -157,6 +214,7 @@ SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::In
         "integrator diverged: try more steps or check the score model",
         bad, fmt::join(state.row(bad), ", ")));
   r.samples = state.leftCols(d);
+  r.trajectories = std::move(trajectories);
   return r;
 }
 
@@ -271,22 +329,37 @@ void write_metrics_json(const fs::path& dir, const Pipeline& p, const RunResult&
   };
   section("metrics", r.metrics);
   section("baseline", r.baseline);
+  if (!p.report.empty()) {
+    j.begin_object("report");
+    for (const auto& [k, v] : p.report) {
+      if (const auto* s = std::get_if<std::string>(&v)) j.value(k, *s);
+      else if (const auto* d = std::get_if<double>(&v)) j.value(k, *d);
+      else if (const auto* i = std::get_if<std::int64_t>(&v)) j.value(k, *i);
+      else j.value(k, to_toml_text(v));
+    }
+    j.end_object();
+  }
   j.end_object();
   write_atomic(dir / "metrics.json", j.str());
 }
 
+/// Each metric's values as "label.name"; `seconds` (if given) gets each metric's wall time, so a
+/// slow metric is named in the log rather than hidden in the run's total.
 std::vector<std::pair<std::string, double>> evaluate(const Components& c, CRef samples,
                                                      CRef reference, std::uint64_t seed,
-                                                     const Executor& ex) {
+                                                     const Executor& ex,
+                                                     std::map<std::string, double>* seconds = nullptr) {
   std::vector<std::pair<std::string, double>> out;
   for (const auto& [label, metric] : c.metrics) {
     MetricInput in{samples, reference, c.dataset.get(), seed, ex};
     MetricValues values;
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       values = metric->evaluate(in);
     } catch (const std::exception& e) {
       throw Error(fmt::format("[evaluate.{}]: {}", label, e.what()));
     }
+    if (seconds) (*seconds)[label] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (auto& [k, v] : values) out.emplace_back(label + "." + k, v);
   }
   return out;
@@ -385,8 +458,9 @@ TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::pat
 
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o) {
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
-                            static_cast<std::size_t>(threads));
+  std::optional<tbb::global_control> limit;  // process-wide: a concurrent sweep sets it once
+  if (!o.in_sweep)
+    limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   TbbExecutor executor;
   RunLog log(o.quiet);
   const Components c = build_components(p, registry, executor);
@@ -424,7 +498,8 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
     ProgressLine progress("sample", static_cast<std::uint64_t>(particles) *
                                         c.integrator->planned_steps(),
                           "particle-steps", !o.quiet);
-    SampleResult s = sample_particles(c, p.seed(), particles, chunk, executor, progress);
+    const auto traced = static_cast<Eigen::Index>(p.output.get<std::int64_t>("trajectories"));
+    SampleResult s = sample_particles(c, p.seed(), particles, chunk, executor, progress, traced);
     progress.finish();
     r.samples = std::move(s.samples);
     r.stats = s.stats;
@@ -435,7 +510,11 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
 
     if (!c.metrics.empty()) {
       const Matrix reference = sample_dataset(*c.dataset, p.seed(), streams::reference, n_ref, chunk, executor);
-      r.metrics = evaluate(c, r.samples, reference, p.seed(), executor);
+      std::map<std::string, double> seconds;
+      r.metrics = evaluate(c, r.samples, reference, p.seed(), executor, &seconds);
+      std::string timing;
+      for (const auto& [label, s] : seconds) timing += fmt::format("{}{} {:.3f} s", timing.empty() ? "" : ", ", label, s);
+      log("evaluate: {}", timing);
       if (p.run.get<bool>("baseline")) {
         const Matrix second = sample_dataset(*c.dataset, p.seed(), streams::baseline, particles, chunk, executor);
         r.baseline = evaluate(c, second, reference, p.seed(), executor);
@@ -446,6 +525,20 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
     }
     if (p.output.get<bool>("csv")) write_atomic(r.dir / "samples.csv", to_csv(r.samples));
     if (p.output.get<bool>("npy")) write_atomic(r.dir / "samples.npy", to_npy(r.samples));
+    if (traced > 0)
+      write_atomic(r.dir / "trajectories.csv", to_csv(s.trajectories, {"step", "particle"}));
+    if (const auto n = p.output.get<std::int64_t>("reference"); n > 0)
+      write_atomic(r.dir / "reference.csv",
+                   to_csv(sample_dataset(*c.dataset, p.seed(), streams::reference,
+                                         static_cast<Eigen::Index>(n), chunk, executor)));
+    if (p.output.get<bool>("plots")) {
+      try {  // a picture that cannot be drawn is reported; the results stand
+        plot_run_dir(r.dir);
+      } catch (const std::exception& e) {
+        log("plots: not drawn: {}", e.what());
+      }
+    }
+    // Last: metrics.json marks a finished run (a killed run never has one; resume looks for it).
     write_metrics_json(r.dir, p, r, threads, particles);
   } catch (const std::exception& e) {
     log.record(std::string("error: ") + e.what());

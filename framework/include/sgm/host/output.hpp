@@ -14,8 +14,9 @@ namespace sgm::host {
 /// Write `content` to `path` atomically (temporary file in the same directory, then rename).
 void write_atomic(const std::filesystem::path& path, const std::string& content);
 
-/// Samples as CSV: a header x0,x1,... then one row per particle, 17 significant digits.
-std::string to_csv(CRef samples);
+/// Samples as CSV: a header x0,x1,... then one row per particle, 17 significant digits. The
+/// first columns may carry other names (`leading`, e.g. step,particle for trajectories).
+std::string to_csv(CRef samples, const std::vector<std::string>& leading = {});
 /// Samples as a NumPy .npy file (version 1.0, '<f8', C order).
 std::string to_npy(CRef samples);
 /// Read a 2-D float64 .npy file (the SDK's sgm::read_npy, sgm/data_file.hpp).

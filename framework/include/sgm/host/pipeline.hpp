@@ -11,6 +11,8 @@
 //   [evaluate.sw]    plugin = "sliced_wasserstein"   (one sub-table per metric, any label)
 //   [output]         csv = true, npy = true
 //   [sweep]          "sample.steps" = [50, 100], "sde.plugin" = ["vp", "ve"]   (optional grid)
+//   [sweep.zip]      "dataset.noise" = [0, 1.5], "report.seed_value" = [0.17, 0.21]  (advance together)
+//   [report]         title = "...", shows = "...", seed = "..."  (labels for tables and EXPERIMENTS.md)
 //
 // Everything is validated against the plugins' schemas before anything runs; every problem is
 // reported as "file:line:col: [table].key: message", all of them at once.
@@ -56,6 +58,13 @@ class PipelineError : public Error {
   std::vector<std::string> problems_;
 };
 
+/// One axis of a [sweep]: an override path and its values (as TOML text).
+struct SweepAxis {
+  std::string path;                 // "sample.steps"
+  std::vector<std::string> values;  // "100", "'ve'"
+  bool zipped = false;              // in [sweep.zip]: advances together with the other zipped axes
+};
+
 struct Pipeline {
   std::string file;
   Params run;     // validated against run_spec()
@@ -64,9 +73,14 @@ struct Pipeline {
   std::optional<Params> train;  // [train], validated against train_spec(); absent: no training
   Params model;                 // [model], validated against model_spec()
   std::vector<StageConfig> metrics;  // sorted by label
-  /// [sweep]: the grid's axes, each an override path and its values as TOML text.
-  std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
-  /// The override list of every grid point ("path=value"), in row-major order of the axes.
+  /// [report]: free-form labels (title, shows, seed, figure, ...), not used by the run; copied
+  /// to metrics.json and pipeline.toml so tables and `sgm report` can show them.
+  std::vector<std::pair<std::string, Value>> report;
+  /// [sweep]: the grid's axes; the [sweep.zip] axes (all of one length) come last and form one
+  /// dimension of the grid together.
+  std::vector<SweepAxis> sweep;
+  /// The override list of every grid point ("path=value", one per axis in the order of `sweep`),
+  /// in row-major order of the grid (the zipped dimension last).
   std::vector<std::vector<std::string>> sweep_points() const;
 
   std::uint64_t seed() const { return static_cast<std::uint64_t>(run.get<std::int64_t>("seed")); }

@@ -34,13 +34,17 @@ Components build_components(const Pipeline& p, const ComponentRegistry& registry
 
 /// Generate `particles` samples in data space with the pipeline's integrator. Rows are split
 /// into chunks of `chunk` over the executor; the result does not depend on the thread count.
+/// With `traced` > 0, the first `traced` particles' paths are kept (data coordinates, at most
+/// about 200 recorded steps): `trajectories` rows are (step, particle, x0, x1, ...).
 struct SampleResult {
   Matrix samples;
   IntegrationStats stats;
   double seconds = 0;
+  Matrix trajectories;
 };
 SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
-                              Eigen::Index chunk, const Executor& executor, Progress& progress);
+                              Eigen::Index chunk, const Executor& executor, Progress& progress,
+                              Eigen::Index traced = 0);
 
 /// Draw n dataset samples from stream `stream` in parallel chunks.
 Matrix sample_dataset(const Dataset& d, std::uint64_t seed, std::uint32_t stream, Eigen::Index n,
@@ -51,6 +55,7 @@ struct RunOptions {
   int threads = 0;                           // 0: all cores
   bool quiet = false;                        // no progress or log lines on stderr
   bool force = false;                        // allow an --out directory that holds a run
+  bool in_sweep = false;  // a point of a concurrent sweep: the sweep owns the thread limit
 };
 
 struct RunResult {
@@ -84,13 +89,17 @@ struct Shard {
   int index = 0, count = 1;
 };
 
-/// Run the points of a sweep (from expand_sweep) one after another, each with all threads, into
-/// <dir>/point-<k>/, and keep <dir>/sweep.csv up to date after every point: one row per point
-/// with its axis values, NFE, seconds, each metric and each data-vs-data baseline.
+/// Run the points of a sweep (from expand_sweep) concurrently on oneTBB (points and their
+/// particles share `threads` workers), each into <dir>/point-<k>/, and keep <dir>/sweep.csv up
+/// to date after every point: one row per point with its axis values, NFE, seconds, each metric
+/// and each data-vs-data baseline. Beside it: summary.csv, summary.md and sweep.json (mean ±
+/// standard error over a "run.seed" axis). Finished points of an earlier run are kept.
 std::filesystem::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry& registry,
                                 const RunOptions& o, Shard shard = {});
 
 /// Join sweep tables (e.g. from shards) into one, rows sorted by point, columns united.
 std::string merge_sweep_tables(const std::vector<std::filesystem::path>& tables);
+/// Write summary.csv, summary.md and sweep.json for a sweep table, in its directory.
+void write_sweep_summaries(const std::filesystem::path& table);
 
 }  // namespace sgm::host
