@@ -259,6 +259,8 @@ fs::path choose_run_dir(const Pipeline& p, const RunOptions& o) {
   return dir;
 }
 
+}  // namespace
+
 std::string resolved_text(const Pipeline& p) {
   std::ostringstream os;
   os << "# resolved by sgm " << SGM_VERSION_STRING << " from " << p.file
@@ -266,6 +268,8 @@ std::string resolved_text(const Pipeline& p) {
   os << p.resolved_toml();
   return os.str();
 }
+
+namespace {
 
 /// Whether `dir` holds an interrupted training run of this very pipeline (a periodic
 /// checkpoint.ckpt and no metrics.json) to resume. Another pipeline's interrupted run there is

@@ -2,9 +2,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
@@ -30,6 +32,13 @@ std::string unquoted(const std::string& text) {
   if (text.size() >= 2 && (text.front() == '\'' || text.front() == '"') && text.back() == text.front())
     return text.substr(1, text.size() - 2);
   return text;
+}
+
+std::string read_text_or_empty(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 fs::path sweep_dir(const Pipeline& first, const RunOptions& o) {
@@ -124,6 +133,14 @@ fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry&
           throw Error(fmt::format("{} holds a different sweep (point {} has {} = {}, not {}); "
                                   "choose another --out, or pass --force to start over",
                                   table.string(), k, lead[a], done->second[lead[a]], row[lead[a]]));
+      // Same axes but another setting (an edited pipeline, another --set): a kept point would
+      // mix two experiments in one table.
+      const fs::path earlier = dir / fmt::format("point-{:04d}", k) / "pipeline.toml";
+      if (read_text_or_empty(earlier) != resolved_text(points[k]))
+        throw Error(fmt::format("{} holds a finished point {} of a different pipeline ({} differs "
+                                "from this one's settings); choose another --out, or pass --force "
+                                "to start over",
+                                table.string(), k, earlier.string()));
     }
     mine.push_back(k);
     rows.push_back(std::move(row));

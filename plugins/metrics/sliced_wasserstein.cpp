@@ -23,7 +23,7 @@
 #include <sgm/plugin.hpp>
 #include <sgm/registry.hpp>
 #include <sgm/rng.hpp>
-#include <sgm/wasserstein.hpp>
+#include <sgm/sliced_wasserstein.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -79,70 +79,11 @@ class SlicedWasserstein final : public sgm::Metric {
                   " but the reference has dimension " + std::to_string(y.cols()));
     check_rows(x, "samples");
     check_rows(y, "reference");
-
-    const auto count = static_cast<std::size_t>(projections_);
-    std::vector<double> wpp(count);  // W_p^p of projection l, written by whichever block has l
-    in.executor.for_blocks(count, kGrain, [&](std::size_t begin, std::size_t end) {
-      const Eigen::Index d = x.cols();
-      std::vector<double> theta(static_cast<std::size_t>(d));
-      std::vector<double> px(static_cast<std::size_t>(x.rows()));
-      std::vector<double> py(static_cast<std::size_t>(y.rows()));
-      for (std::size_t l = begin; l < end; ++l) {
-        direction(in.seed, l, theta);
-        project(x, theta, px);
-        project(y, theta, py);
-        std::sort(px.begin(), px.end());
-        std::sort(py.begin(), py.end());
-        wpp[l] = wasserstein_pp_sorted(px, py, p_);
-      }
-    });
-
-    // Mean and standard error over projections, summed in projection order.
-    double sum = 0.0;
-    for (double v : wpp) sum += v;
-    const double mean = sum / static_cast<double>(count);
-    double ss = 0.0;
-    for (double v : wpp) ss += (v - mean) * (v - mean);
-    const double se_mean = count > 1 ? std::sqrt(ss / static_cast<double>(count - 1) /
-                                                 static_cast<double>(count))
-                                     : std::numeric_limits<double>::quiet_NaN();
-    const double sw = p_ == 1 ? mean : std::sqrt(mean);
-    double se;
-    if (p_ == 1) se = se_mean;
-    else if (mean > 0.0) se = se_mean / (2.0 * sw);
-    else se = count > 1 ? 0.0 : se_mean;  // all projections 0: no spread
-
-    const std::string key = "sw" + std::to_string(p_);
-    return {{key, sw}, {key + "_stderr", se}, {"projections", static_cast<double>(count)}};
+    return sgm::sliced_wasserstein(x, y, p_, static_cast<std::size_t>(projections_), in.seed,
+                                   in.executor);
   }
 
  private:
-  static constexpr std::size_t kGrain = 8;
-
-  /// θ_l uniform on the sphere: a normalised N(0, I) vector from projection l's own stream.
-  static void direction(std::uint64_t seed, std::size_t l, std::vector<double>& theta) {
-    sgm::Rng rng(seed, sgm::streams::metric, static_cast<std::uint64_t>(l));
-    double norm2 = 0.0;
-    while (!(norm2 > 0.0)) {  // a zero vector has probability 0; redraw from the same stream
-      norm2 = 0.0;
-      for (double& t : theta) {
-        t = rng.normal();
-        norm2 += t * t;
-      }
-    }
-    const double norm = std::sqrt(norm2);
-    for (double& t : theta) t /= norm;
-  }
-
-  /// out_i = x_i · θ, summed in column order (independent of alignment and blocking).
-  static void project(CRef x, const std::vector<double>& theta, std::vector<double>& out) {
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-      double s = 0.0;
-      for (Eigen::Index j = 0; j < x.cols(); ++j) s += x(i, j) * theta[static_cast<std::size_t>(j)];
-      out[static_cast<std::size_t>(i)] = s;
-    }
-  }
-
   int p_;
   int projections_;
 };

@@ -20,34 +20,10 @@ using namespace sgm;
 
 namespace {
 
-struct Command {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Command sgm_cli(const std::string& args) {
-  const fs::path out = fs::temp_directory_path() / fmt::format("sgm_cli_{}.txt", ::getpid());
-  const std::string cmd = fmt::format("'{}' {} > '{}' 2>&1", SGM_TEST_BINARY, args, out.string());
-  const int rc = std::system(cmd.c_str());
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  fs::remove(out);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ss.str()};
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / fmt::format("sgm_test_{}_{}", name, ::getpid());
-  fs::remove_all(d);
-  return d;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::Command;
+using test::fresh_dir;
+using test::read_file;
+using test::sgm_cli;
 
 const std::string kPipeline = std::string(SGM_TEST_SOURCE_DIR) + "/examples/pipelines/default.toml";
 

@@ -272,6 +272,9 @@ TEST_CASE("shards partition the points; an interrupted sweep resumes to the unin
   CHECK(test::without_time_columns(test::read_file(t)) == whole);
   CHECK(fs::last_write_time(d / "interrupted" / "point-0000" / "metrics.json") == kept_before);  // kept, not re-run
   CHECK(fs::exists(d / "interrupted" / "point-0003" / "metrics.json"));                         // re-run
+  // The same axes with another setting must not resume into the table of the first.
+  const auto edited = host::expand_sweep(d / "s.toml", {"run.particles=200"}, test::registry());
+  CHECK_THROWS_WITH(host::run_sweep(edited, test::registry(), o), Catch::Contains("of a different pipeline"));
   fs::remove_all(d);
 }
 

@@ -60,11 +60,7 @@ projections = 200
 csv = false
 )";
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("sgm_training_" + name);
-  fs::remove_all(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return test::fresh_dir("training_" + name); }
 
 RunResult run_text(const std::string& text, const fs::path& dir, int threads,
                    const std::vector<std::string>& overrides = {}) {

@@ -81,6 +81,9 @@ struct TrainOutcome {
 TrainOutcome train_or_load(const Pipeline& p, const Components& c, const std::filesystem::path& dir,
                            const Executor& executor, bool show_progress, bool resume = false);
 
+/// The pipeline.toml a run writes: every default filled in (compared on resume).
+std::string resolved_text(const Pipeline& p);
+
 /// Run a validated pipeline and write its run directory.
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o);
 
