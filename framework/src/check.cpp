@@ -423,6 +423,30 @@ struct Checker {
       symmetric = std::abs(xy[i].second - yx[i].second) <= 1e-9 * (1 + std::abs(xy[i].second));
     add("symmetric", symmetric ? Verdict::pass : Verdict::warn,
         symmetric ? "d(x, y) = d(y, x)" : "d(x, y) != d(y, x) (fine if the metric is not symmetric by design)");
+    if (const auto* streaming = dynamic_cast<const StreamingMetric*>(metric.get()))
+      check_streaming(*streaming, x, y, xy, data.get(), ex);
+  }
+
+  /// A streaming metric fed in uneven chunks must give exactly the bits of evaluate(), or a
+  /// run's numbers would depend on run.stream.
+  void check_streaming(const StreamingMetric& metric, const Matrix& x, const Matrix& y,
+                       const MetricValues& whole, const Dataset* data, const Executor& ex) {
+    MetricValues chunked;
+    try {
+      const Matrix none(0, x.cols());
+      auto acc = metric.accumulate({none, y, data, seed, ex});
+      for (const auto& [first, rows] : {std::pair<Eigen::Index, Eigen::Index>{0, 1}, {1, 170}, {171, 329}})
+        acc->add(x.middleRows(first, rows), static_cast<std::uint64_t>(first));
+      chunked = acc->finish();
+    } catch (const std::exception& e) {
+      add("streams", Verdict::fail, std::string("accumulate/add/finish throws: ") + e.what());
+      return;
+    }
+    bool same = chunked.size() == whole.size();
+    for (std::size_t i = 0; same && i < whole.size(); ++i)
+      same = chunked[i].first == whole[i].first &&
+             (chunked[i].second == whole[i].second || (std::isnan(chunked[i].second) && std::isnan(whole[i].second)));
+    expect("streams", same, "chunks of 1, 170 and 329 rows give evaluate()'s values, bit for bit");
   }
 
   // ---- datasets --------------------------------------------------------------------------------

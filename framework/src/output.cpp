@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -12,27 +13,49 @@ namespace sgm::host {
 
 namespace fs = std::filesystem;
 
-void write_atomic(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot open for writing", tmp.string()));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) throw Error(fmt::format("{}: write failed (disk full?)", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
+AtomicFile::AtomicFile(fs::path path) : path_(std::move(path)), tmp_(path_.string() + ".tmp") {
+  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (!out_) throw Error(fmt::format("{}: cannot open for writing", tmp_.string()));
 }
 
-std::string to_csv(CRef samples, const std::vector<std::string>& leading) {
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  out_.close();
+  std::error_code ec;
+  fs::remove(tmp_, ec);  // a failed run leaves neither a partial file nor a stale temporary
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out_) throw Error(fmt::format("{}: write failed (disk full?)", tmp_.string()));
+}
+
+void AtomicFile::commit() {
+  out_.flush();
+  out_.close();
+  if (!out_) throw Error(fmt::format("{}: write failed (disk full?)", tmp_.string()));
+  std::error_code ec;
+  fs::rename(tmp_, path_, ec);
+  if (ec) throw Error(fmt::format("{}: cannot rename into place: {}", path_.string(), ec.message()));
+  committed_ = true;
+}
+
+void write_atomic(const fs::path& path, const std::string& content) {
+  AtomicFile f(path);
+  f.write(content);
+  f.commit();
+}
+
+std::string csv_header(Eigen::Index cols, const std::vector<std::string>& leading) {
   std::string s;
   for (const auto& name : leading) s += name + ",";
   const auto first_x = static_cast<Eigen::Index>(leading.size());
-  for (Eigen::Index j = first_x; j < samples.cols(); ++j)
-    s += fmt::format("{}x{}", j > first_x ? "," : "", j - first_x);
-  s += '\n';
+  for (Eigen::Index j = first_x; j < cols; ++j) s += fmt::format("{}x{}", j > first_x ? "," : "", j - first_x);
+  return s + '\n';
+}
+
+std::string csv_rows(CRef samples) {
+  std::string s;
   for (Eigen::Index i = 0; i < samples.rows(); ++i) {
     for (Eigen::Index j = 0; j < samples.cols(); ++j)
       s += fmt::format("{}{:.17g}", j ? "," : "", samples(i, j));
@@ -41,9 +64,13 @@ std::string to_csv(CRef samples, const std::vector<std::string>& leading) {
   return s;
 }
 
-std::string to_npy(CRef samples) {
+std::string to_csv(CRef samples, const std::vector<std::string>& leading) {
+  return csv_header(samples.cols(), leading) + csv_rows(samples);
+}
+
+std::string npy_header(Eigen::Index rows, Eigen::Index cols) {
   std::string header = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}",
-                                   samples.rows(), samples.cols());
+                                   rows, cols);
   // magic(6) + version(2) + header length(2) + header, padded with spaces to a multiple of 64
   const std::size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
@@ -54,12 +81,19 @@ std::string to_npy(CRef samples) {
   const auto len = static_cast<std::uint16_t>(header.size());
   out += static_cast<char>(len & 0xff);
   out += static_cast<char>(len >> 8);
-  out += header;
-  const Matrix m = samples;  // row-major, contiguous
-  out.append(reinterpret_cast<const char*>(m.data()),
-             static_cast<std::size_t>(m.size()) * sizeof(double));
-  return out;
+  return out + header;
 }
+
+std::string npy_rows(CRef samples) {
+  const auto bytes = [](const double* data, Eigen::Index size) {
+    return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size) * sizeof(double));
+  };
+  if (samples.outerStride() == samples.cols()) return bytes(samples.data(), samples.size());  // contiguous rows
+  const Matrix m = samples;
+  return bytes(m.data(), m.size());
+}
+
+std::string to_npy(CRef samples) { return npy_header(samples.rows(), samples.cols()) + npy_rows(samples); }
 
 Matrix read_npy(const fs::path& path) { return sgm::read_npy(path); }
 

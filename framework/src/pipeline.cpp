@@ -42,10 +42,16 @@ const ParamSpec& run_spec() {
     p.add<std::int64_t>("particles", 10000, "number of samples to generate").min(1);
     p.add<std::int64_t>("reference_particles", 0,
                         "fresh dataset samples that metrics compare against (0: as many as "
-                        "particles)")
+                        "particles, or as one pass with stream)")
         .min(0);
     p.add<std::int64_t>("chunk", 256, "particles per parallel task (never changes results)")
         .min(1);
+    p.add<std::int64_t>("stream", 0,
+                        "particles sampled, evaluated and written per pass (0: all at once); "
+                        "peak memory grows with this, not with particles. Rounded up to a "
+                        "multiple of chunk, so the samples are the same bits; metrics that do "
+                        "not stream (the log names them) see the first pass")
+        .min(0);
     p.add<bool>("baseline", true,
                 "also evaluate each metric between two independent reference sets (the "
                 "data-vs-data floor)");

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <sgm/data_file.hpp>
 #include <sgm/error.hpp>
 
 #include "plot_figure.hpp"
@@ -61,6 +62,23 @@ std::string read_text(const fs::path& file) {
   text << in.rdbuf();
   if (in.bad()) throw Error(fmt::format("{}: read failed", file.string()));
   return text.str();
+}
+
+/// The beginning of a CSV file: its first `records` records (a line break inside quotes does not
+/// end one), so a preview of a 10^7-row samples.csv reads kilobytes, not the file.
+std::string read_text_head(const fs::path& file, std::size_t records) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open for reading", file.string()));
+  std::string text;
+  bool quoted = false;
+  std::size_t ended = 0;
+  for (char c; ended < records && in.get(c);) {
+    text += c;
+    if (c == '"') quoted = !quoted;
+    else if (c == '\n' && !quoted) ++ended;
+  }
+  if (in.bad()) throw Error(fmt::format("{}: read failed", file.string()));
+  return text;
 }
 
 // RFC 4180: fields split at commas outside quotes, "" inside quotes is one quote, and a quoted
@@ -129,8 +147,8 @@ double number_at(const Table& t, std::size_t row, std::size_t col) {
 // ---------------------------------------------------------------------------------------------
 // Run directories
 
-/// The first two coordinates of a point file (only they are drawn): up to kMaxPoints rows, the
-/// first ones; rows with a NaN or Inf there are skipped and counted.
+/// The first two coordinates of a point file (only they are drawn): its first kMaxPoints rows,
+/// read without reading the rest; rows among them with a NaN or Inf are skipped and counted.
 struct Cloud {
   std::size_t dims = 0;
   std::vector<double> x0, x1;  // x1 empty in 1-D
@@ -148,11 +166,11 @@ struct Cloud {
 Cloud read_cloud(const fs::path& file) {
   Cloud c;
   if (file.extension() == ".npy") {
-    const Matrix m = read_npy(file);
+    const Matrix m = sgm::read_npy_head(file, kMaxPoints);
     c.dims = static_cast<std::size_t>(m.cols());
     for (Eigen::Index i = 0; i < m.rows() && c.dims > 0; ++i) c.add(m(i, 0), c.dims > 1 ? m(i, 1) : 0.0);
   } else {
-    const Table t = read_table(file);
+    const Table t = parse_table(read_text_head(file, kMaxPoints + 1), file);  // + the header
     c.dims = t.header.size();
     for (std::size_t r = 0; r < t.rows.size(); ++r) c.add(number_at(t, r, 0), c.dims > 1 ? number_at(t, r, 1) : 0.0);
   }

@@ -1,5 +1,6 @@
 // runner.cpp: the stages of a run (DESIGN.md, "The host").
 #include "sgm/host/runner.hpp"
+#include "sgm/host/streaming.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -91,16 +92,16 @@ Components build_components(const Pipeline& p, const ComponentRegistry& registry
 }
 
 Matrix sample_dataset(const Dataset& d, std::uint64_t seed, std::uint32_t stream, Eigen::Index n,
-                      Eigen::Index chunk, const Executor& executor) {
+                      Eigen::Index chunk, const Executor& executor, Eigen::Index first) {
   Matrix out(n, d.dim());
   executor.for_blocks(static_cast<std::size_t>(n), static_cast<std::size_t>(chunk),
                       [&](std::size_t b, std::size_t e) {
                         const auto rows = static_cast<Eigen::Index>(e - b);
-                        RowRng rng(seed, stream, b, rows);
+                        RowRng rng(seed, stream, static_cast<std::uint64_t>(first) + b, rows);
                         d.sample(out.middleRows(static_cast<Eigen::Index>(b), rows), rng);
                       });
   if (const Eigen::Index bad = first_non_finite_row(out); bad >= 0)
-    throw Error(fmt::format("dataset: sample {} is not finite", bad));
+    throw Error(fmt::format("dataset: sample {} is not finite", first + bad));
   return out;
 }
 
@@ -166,7 +167,7 @@ class TrajectoryRecorder final : public Progress {
 
 SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
                               Eigen::Index chunk, const Executor& executor, Progress& outer,
-                              Eigen::Index traced) {
+                              Eigen::Index traced, Eigen::Index first_particle) {
   InterruptibleProgress progress(outer);
   Matrix trajectories;
   const int d = c.dataset->dim();
@@ -180,23 +181,24 @@ SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::In
       [&](std::size_t b, std::size_t e) {
         const auto first = static_cast<Eigen::Index>(b);
         const auto rows = static_cast<Eigen::Index>(e - b);
+        const std::uint64_t row0 = static_cast<std::uint64_t>(first_particle) + b;  // global row
         auto block = state.middleRows(first, rows);
         if (reverse) {
-          RowRng prior(seed, streams::prior, b, rows);
+          RowRng prior(seed, streams::prior, row0, rows);
           c.sde->prior_sample(block, prior);
         } else {
           Matrix data(rows, d);
-          RowRng data_rng(seed, streams::data, b, rows);
+          RowRng data_rng(seed, streams::data, row0, rows);
           c.dataset->sample(data, data_rng);
-          RowRng lift_rng(seed, streams::lift, b, rows);
+          RowRng lift_rng(seed, streams::lift, row0, rows);
           c.sde->lift(data, block, lift_rng);
         }
-        RowRng noise(seed, streams::integrator, b, rows);
+        RowRng noise(seed, streams::integrator, row0, rows);
         std::optional<CheckedScore> checked;  // NaN/Inf in a state or a score: stop, say where
-        if (c.score) checked.emplace(*c.score, c.score_name, first);
+        if (c.score) checked.emplace(*c.score, c.score_name, first_particle + first);
         const ScoreModel* score = checked ? &*checked : nullptr;
         auto& chunk_stats = stats[b / static_cast<std::size_t>(chunk)];
-        if (b == 0 && traced > 0) {  // only the first chunk's task touches the recorder
+        if (row0 == 0 && traced > 0) {  // only the first chunk's task touches the recorder
           TrajectoryRecorder recorder(progress, block, std::min(traced, rows), d,
                                       c.integrator->planned_steps());
           chunk_stats = c.integrator->integrate(block, *c.sde, score, noise, recorder);
@@ -212,7 +214,7 @@ SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::In
     throw Error(fmt::format(
         "sample: particle {} is not finite after integration (first bad row; state {}); the "
         "integrator diverged: try more steps or check the score model",
-        bad, fmt::join(state.row(bad), ", ")));
+        first_particle + bad, fmt::join(state.row(bad), ", ")));
   r.samples = state.leftCols(d);
   r.trajectories = std::move(trajectories);
   return r;
@@ -298,6 +300,8 @@ void write_metrics_json(const fs::path& dir, const Pipeline& p, const RunResult&
   j.value("seed", static_cast<std::int64_t>(p.seed()));
   j.value("threads", std::int64_t{threads});
   j.value("particles", static_cast<std::int64_t>(particles));
+  j.value("stream", p.run.get<std::int64_t>("stream"));
+  j.value("peak_rss_mb", r.peak_rss_mb);
   j.begin_object("sample");
   j.value("integrator", p.sample->plugin);
   j.value("steps", static_cast<std::int64_t>(r.stats.steps));
@@ -345,28 +349,6 @@ void write_metrics_json(const fs::path& dir, const Pipeline& p, const RunResult&
   }
   j.end_object();
   write_atomic(dir / "metrics.json", j.str());
-}
-
-/// Each metric's values as "label.name"; `seconds` (if given) gets each metric's wall time, so a
-/// slow metric is named in the log rather than hidden in the run's total.
-std::vector<std::pair<std::string, double>> evaluate(const Components& c, CRef samples,
-                                                     CRef reference, std::uint64_t seed,
-                                                     const Executor& ex,
-                                                     std::map<std::string, double>* seconds = nullptr) {
-  std::vector<std::pair<std::string, double>> out;
-  for (const auto& [label, metric] : c.metrics) {
-    MetricInput in{samples, reference, c.dataset.get(), seed, ex};
-    MetricValues values;
-    const auto t0 = std::chrono::steady_clock::now();
-    try {
-      values = metric->evaluate(in);
-    } catch (const std::exception& e) {
-      throw Error(fmt::format("[evaluate.{}]: {}", label, e.what()));
-    }
-    if (seconds) (*seconds)[label] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (auto& [k, v] : values) out.emplace_back(label + "." + k, v);
-  }
-  return out;
 }
 
 }  // namespace
@@ -460,6 +442,72 @@ TrainOutcome train_or_load(const Pipeline& p, const Components& c, const fs::pat
   return out;
 }
 
+namespace {
+
+struct SampledRun {
+  Matrix trajectories;
+};
+
+/// Samples the run's particles in passes of run.stream rows (streaming.hpp), folding each pass
+/// into the metrics (and the data-vs-data baseline) and appending it to the sample files, which
+/// are committed only once everything succeeded. Fills r's samples, stats and metrics.
+SampledRun sample_and_evaluate(const Pipeline& p, const Components& c, RunResult& r,
+                               const Executor& executor, RunLog& log, bool show_progress) {
+  const auto particles = static_cast<Eigen::Index>(p.run.get<std::int64_t>("particles"));
+  const auto chunk = static_cast<Eigen::Index>(p.run.get<std::int64_t>("chunk"));
+  const Eigen::Index pass = pass_rows(particles, p.run.get<std::int64_t>("stream"), chunk);
+  const auto ref_n = p.run.get<std::int64_t>("reference_particles");
+  const Eigen::Index n_ref = ref_n > 0 ? static_cast<Eigen::Index>(ref_n) : pass;
+  const auto traced = static_cast<Eigen::Index>(p.output.get<std::int64_t>("trajectories"));
+  const bool metrics = !c.metrics.empty(), baseline = metrics && p.run.get<bool>("baseline");
+  const Eigen::Index passes = (particles + pass - 1) / pass;
+  if (passes > 1)
+    log("sample: {} particles in {} passes of {} (run.stream); metrics that do not stream use the "
+        "first {}", particles, passes, pass, pass);
+
+  const Matrix reference = metrics ? sample_dataset(*c.dataset, p.seed(), streams::reference, n_ref, chunk, executor)
+                                   : Matrix(0, c.dataset->dim());
+  StreamedEvaluation eval(c, reference, p.seed(), executor, pass);
+  std::optional<StreamedEvaluation> floor;  // data vs data
+  if (baseline) floor.emplace(c, reference, p.seed(), executor, pass);
+  SampleFiles files(r.dir, p.output.get<bool>("csv"), p.output.get<bool>("npy"), particles, c.dataset->dim());
+  ProgressLine progress("sample", static_cast<std::uint64_t>(particles) * c.integrator->planned_steps(),
+                        "particle-steps", show_progress);
+  SampledRun out;
+  for (Eigen::Index first = 0; first < particles; first += pass) {
+    const Eigen::Index rows = std::min(pass, particles - first);
+    if (passes > 1) progress.set_note(fmt::format("pass {}/{}", first / pass + 1, passes));
+    SampleResult s = sample_particles(c, p.seed(), rows, chunk, executor, progress, traced, first);
+    r.sample_seconds += s.seconds;
+    if (metrics) eval.add(s.samples, first);
+    if (floor) floor->add(sample_dataset(*c.dataset, p.seed(), streams::baseline, rows, chunk, executor, first), first);
+    files.add(s.samples);
+    if (first == 0) {
+      r.stats = s.stats;
+      r.samples = std::move(s.samples);
+      out.trajectories = std::move(s.trajectories);
+    }
+  }
+  progress.finish();
+  log("sample: {} particles x {} steps (NFE {}) in {:.3f} s = {:.4g} particle-steps/s", particles,
+      r.stats.steps, r.stats.score_evals, r.sample_seconds,
+      r.sample_seconds > 0 ? static_cast<double>(particles) * static_cast<double>(r.stats.steps) / r.sample_seconds : 0.0);
+  if (metrics) {
+    r.metrics = eval.finish();
+    std::string timing;
+    for (const auto& [label, sec] : eval.seconds())
+      timing += fmt::format("{}{} {:.3f} s", timing.empty() ? "" : ", ", label, sec);
+    log("evaluate: {}", timing);
+    if (const auto subset = eval.subset_labels(); passes > 1 && !subset.empty())
+      log("evaluate: on the first {} of {} samples (these metrics do not stream): {}", pass, particles, fmt::join(subset, ", "));
+    if (floor) r.baseline = floor->finish();
+  }
+  files.commit();
+  return out;
+}
+
+}  // namespace
+
 RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, const RunOptions& o) {
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   std::optional<tbb::global_control> limit;  // process-wide: a concurrent sweep sets it once
@@ -475,8 +523,6 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
   write_atomic(r.dir / "pipeline.toml", resolved_text(p));
   const auto particles = static_cast<Eigen::Index>(p.run.get<std::int64_t>("particles"));
   const auto chunk = static_cast<Eigen::Index>(p.run.get<std::int64_t>("chunk"));
-  const auto ref_n = p.run.get<std::int64_t>("reference_particles");
-  const Eigen::Index n_ref = ref_n > 0 ? static_cast<Eigen::Index>(ref_n) : particles;
   log("sgm {}: {} (seed {}, {} threads) -> {}", SGM_VERSION_STRING, p.file, p.seed(), threads,
       r.dir.string());
   log("stages: dataset {} | sde {} | score {}{} | sample {} | metrics {}", p.dataset->plugin,
@@ -499,38 +545,12 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
       else
         log("model: loaded {}", p.model.get<std::string>("checkpoint"));
     }
-    ProgressLine progress("sample", static_cast<std::uint64_t>(particles) *
-                                        c.integrator->planned_steps(),
-                          "particle-steps", !o.quiet);
-    const auto traced = static_cast<Eigen::Index>(p.output.get<std::int64_t>("trajectories"));
-    SampleResult s = sample_particles(c, p.seed(), particles, chunk, executor, progress, traced);
-    progress.finish();
-    r.samples = std::move(s.samples);
-    r.stats = s.stats;
-    r.sample_seconds = s.seconds;
-    log("sample: {} particles x {} steps (NFE {}) in {:.3f} s = {:.4g} particle-steps/s",
-        particles, s.stats.steps, s.stats.score_evals, s.seconds,
-        s.seconds > 0 ? static_cast<double>(particles) * static_cast<double>(s.stats.steps) / s.seconds : 0.0);
-
-    if (!c.metrics.empty()) {
-      const Matrix reference = sample_dataset(*c.dataset, p.seed(), streams::reference, n_ref, chunk, executor);
-      std::map<std::string, double> seconds;
-      r.metrics = evaluate(c, r.samples, reference, p.seed(), executor, &seconds);
-      std::string timing;
-      for (const auto& [label, s] : seconds) timing += fmt::format("{}{} {:.3f} s", timing.empty() ? "" : ", ", label, s);
-      log("evaluate: {}", timing);
-      if (p.run.get<bool>("baseline")) {
-        const Matrix second = sample_dataset(*c.dataset, p.seed(), streams::baseline, particles, chunk, executor);
-        r.baseline = evaluate(c, second, reference, p.seed(), executor);
-      }
-      for (std::size_t i = 0; i < r.metrics.size(); ++i)
-        log("  {:<28} {:>14.6g}{}", r.metrics[i].first, r.metrics[i].second,
-            i < r.baseline.size() ? fmt::format("   (data vs data {:.6g})", r.baseline[i].second) : "");
-    }
-    if (p.output.get<bool>("csv")) write_atomic(r.dir / "samples.csv", to_csv(r.samples));
-    if (p.output.get<bool>("npy")) write_atomic(r.dir / "samples.npy", to_npy(r.samples));
-    if (traced > 0)
-      write_atomic(r.dir / "trajectories.csv", to_csv(s.trajectories, {"step", "particle"}));
+    const SampledRun sampled = sample_and_evaluate(p, c, r, executor, log, !o.quiet);
+    for (std::size_t i = 0; i < r.metrics.size(); ++i)
+      log("  {:<28} {:>14.6g}{}", r.metrics[i].first, r.metrics[i].second,
+          i < r.baseline.size() ? fmt::format("   (data vs data {:.6g})", r.baseline[i].second) : "");
+    if (p.output.get<std::int64_t>("trajectories") > 0)
+      write_atomic(r.dir / "trajectories.csv", to_csv(sampled.trajectories, {"step", "particle"}));
     if (const auto n = p.output.get<std::int64_t>("reference"); n > 0)
       write_atomic(r.dir / "reference.csv",
                    to_csv(sample_dataset(*c.dataset, p.seed(), streams::reference,
@@ -542,6 +562,8 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
         log("plots: not drawn: {}", e.what());
       }
     }
+    r.peak_rss_mb = peak_rss_mb();
+    log("memory: peak resident {:.1f} MB", r.peak_rss_mb);
     // Last: metrics.json marks a finished run (a killed run never has one; resume looks for it).
     write_metrics_json(r.dir, p, r, threads, particles);
   } catch (const std::exception& e) {

@@ -17,6 +17,7 @@
 //   Note: both are divergences between binned laws; they are ≤ the continuous ones and, between
 //   two finite samples, biased upwards by the binning noise (≈ cells/(2n) for KL).
 //   Reported: "tv", "kl", "outside_fraction" (of samples), "empty_reference_cells".
+//   Streams (sgm::StreamingMetric): cell counts are integers, exact at any chunking.
 //
 // Example stage:
 //   [evaluate.hist]
@@ -37,13 +38,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sgm::plugins::metrics {
 
 /// Histogram TV and KL; see the file header.
-class HistogramDivergence final : public sgm::Metric {
+class HistogramDivergence final : public sgm::Metric, public sgm::StreamingMetric {
  public:
   static sgm::ParamSpec params() {
     sgm::ParamSpec p{"histogram_divergence",
@@ -74,42 +76,54 @@ class HistogramDivergence final : public sgm::Metric {
 
   // Documentation inherited.
   sgm::MetricValues evaluate(const sgm::MetricInput& in) const override {
+    return sgm::evaluate_in_one_chunk(*this, in);
+  }
+
+  std::unique_ptr<sgm::MetricAccumulator> accumulate(const sgm::MetricInput& in) const override;
+
+  /// The reference's cell frequencies q (raw, for TV) and smoothed (for KL); the last cell is
+  /// the overflow.
+  struct Reference {
+    Eigen::Index dim = 0;
+    std::vector<double> q, q_smooth;
+  };
+  Reference reference(const sgm::MetricInput& in) const {
     const std::string name = "histogram_divergence";
-    check_points(in.samples, name, "samples");
-    const Eigen::Index d = in.samples.cols();
-    if (d > 2) throw Error("histogram_divergence: only 1-D and 2-D data, got dimension " + std::to_string(d));
-    const std::int64_t cells = d == 1 ? bins_ : bins_ * bins_;
-    const auto total_cells = static_cast<std::size_t>(cells + 1);  // + overflow
-    const std::vector<double> p_counts = counts(in.samples, in.executor);
-    const double n = static_cast<double>(in.samples.rows());
-    std::vector<double> q(total_cells), q_smooth(total_cells);
+    Reference r;
     if (density_) {
       if (in.dataset == nullptr || !in.dataset->has_density())
         throw Error("histogram_divergence: reference = \"density\" needs a dataset with a density");
-      if (in.dataset->dim() != d)
-        throw Error("histogram_divergence: samples have dimension " + std::to_string(d) +
-                    " but the dataset has dimension " + std::to_string(in.dataset->dim()));
-      q = density_masses(*in.dataset, d, in.executor);
-      q_smooth = q;
-    } else {
-      check_points(in.reference, name, "reference");
-      check_same_dim(in.samples, in.reference, name);
-      const std::vector<double> q_counts = counts(in.reference, in.executor);
-      const double m = static_cast<double>(in.reference.rows());
-      for (std::size_t c = 0; c < total_cells; ++c) {
-        q[c] = q_counts[c] / m;
-        q_smooth[c] = (q_counts[c] + smoothing_) / (m + smoothing_ * static_cast<double>(total_cells));
-      }
+      r.dim = in.dataset->dim();
+      check_dim(r.dim);
+      r.q = density_masses(*in.dataset, r.dim, in.executor);
+      r.q_smooth = r.q;
+      return r;
     }
+    check_points(in.reference, name, "reference");
+    r.dim = in.reference.cols();
+    check_dim(r.dim);
+    const std::vector<double> q_counts = counts(in.reference, in.executor);
+    const double m = static_cast<double>(in.reference.rows());
+    const double cells = static_cast<double>(q_counts.size());
+    for (const double c : q_counts) {
+      r.q.push_back(c / m);
+      r.q_smooth.push_back((c + smoothing_) / (m + smoothing_ * cells));
+    }
+    return r;
+  }
+
+  /// TV, KL and the outside fraction from the samples' cell counts (see the file header).
+  sgm::MetricValues divergences(const std::vector<double>& p_counts, double n, const Reference& r) const {
+    const std::size_t total_cells = p_counts.size();
     double tv = 0.0, kl = 0.0, empty = 0.0;
     const double p_norm = n + smoothing_ * static_cast<double>(total_cells);
     for (std::size_t c = 0; c < total_cells; ++c) {
       const double pc = p_counts[c] / n;
-      tv += std::fabs(pc - q[c]);
-      if (p_counts[c] > 0.0 && q[c] == 0.0) empty += 1.0;
+      tv += std::fabs(pc - r.q[c]);
+      if (p_counts[c] > 0.0 && r.q[c] == 0.0) empty += 1.0;
       const double ps = (p_counts[c] + smoothing_) / p_norm;
       if (ps > 0.0)
-        kl += q_smooth[c] > 0.0 ? ps * std::log(ps / q_smooth[c]) : std::numeric_limits<double>::infinity();
+        kl += r.q_smooth[c] > 0.0 ? ps * std::log(ps / r.q_smooth[c]) : std::numeric_limits<double>::infinity();
     }
     return {{"tv", 0.5 * tv},
             {"kl", kl},
@@ -117,15 +131,8 @@ class HistogramDivergence final : public sgm::Metric {
             {"empty_reference_cells", empty}};
   }
 
- private:
-  /// Cell of one axis value, or −1 outside [low, high].
-  std::int64_t axis_cell(double v) const {
-    if (!(v >= low_ && v <= high_)) return -1;
-    const auto c = static_cast<std::int64_t>((v - low_) / (high_ - low_) * static_cast<double>(bins_));
-    return std::min(c, bins_ - 1);
-  }
-
-  /// Counts per cell (last = overflow), in fixed row blocks combined in block order.
+  /// Counts per cell (last = overflow), in fixed row blocks combined in block order; integer
+  /// valued, so sums of chunks are exact.
   std::vector<double> counts(CRef x, const Executor& ex) const {
     const std::int64_t cells = x.cols() == 1 ? bins_ : bins_ * bins_;
     const auto total = static_cast<std::size_t>(cells + 1);
@@ -149,6 +156,19 @@ class HistogramDivergence final : public sgm::Metric {
     for (const auto& ph : part)
       for (std::size_t c = 0; c < total; ++c) h[c] += ph[c];
     return h;
+  }
+
+ private:
+  /// Cell of one axis value, or −1 outside [low, high].
+  std::int64_t axis_cell(double v) const {
+    if (!(v >= low_ && v <= high_)) return -1;
+    const auto c = static_cast<std::int64_t>((v - low_) / (high_ - low_) * static_cast<double>(bins_));
+    return std::min(c, bins_ - 1);
+  }
+
+  static void check_dim(Eigen::Index d) {
+    if (d < 1 || d > 2)
+      throw Error("histogram_divergence: only 1-D and 2-D data, got dimension " + std::to_string(d));
   }
 
   /// Density mass per cell by the midpoint rule; overflow = max(0, 1 − inside); normalised.
@@ -189,6 +209,39 @@ class HistogramDivergence final : public sgm::Metric {
   double smoothing_;
   std::int64_t quadrature_;
 };
+
+/// The samples' cell counts, chunk by chunk; the reference side is computed up front.
+class HistogramCounts final : public sgm::MetricAccumulator {
+ public:
+  HistogramCounts(const HistogramDivergence& m, const sgm::MetricInput& in)
+      : m_(m), ex_(in.executor), ref_(m.reference(in)), counts_(ref_.q.size(), 0.0) {}
+
+  void add(CRef samples, std::uint64_t) override {
+    check_points(samples, "histogram_divergence", "samples");
+    if (samples.cols() != ref_.dim)
+      throw Error("histogram_divergence: samples have dimension " + std::to_string(samples.cols()) +
+                  " but the reference has dimension " + std::to_string(ref_.dim));
+    const std::vector<double> c = m_.counts(samples, ex_);
+    for (std::size_t k = 0; k < c.size(); ++k) counts_[k] += c[k];
+    n_ += static_cast<double>(samples.rows());
+  }
+
+  sgm::MetricValues finish() override {
+    if (n_ == 0) throw Error("histogram_divergence: no samples");
+    return m_.divergences(counts_, n_, ref_);
+  }
+
+ private:
+  const HistogramDivergence& m_;
+  const Executor& ex_;
+  HistogramDivergence::Reference ref_;
+  std::vector<double> counts_;
+  double n_ = 0;
+};
+
+std::unique_ptr<sgm::MetricAccumulator> HistogramDivergence::accumulate(const sgm::MetricInput& in) const {
+  return std::make_unique<HistogramCounts>(*this, in);
+}
 
 }  // namespace sgm::plugins::metrics
 

@@ -559,6 +559,19 @@ TEST_CASE("fuzz: .npy files are read or refused with the byte offset", "[fuzz]")
        reader_target(sgm::parse_npy, "fuzz.npy", std::regex(R"(^fuzz\.npy: byte \d+: )")));
 }
 
+TEST_CASE("fuzz: .npy previews (the first rows only) are read or refused with the byte offset",
+          "[fuzz]") {
+  auto seeds = corpus("npy");
+  sgm::Matrix m(5, 2);
+  m << 1, -2, 3.5, 1e300, -0.0, 4.9e-324, 7, 8, 9, 10;
+  seeds.push_back(sgm::host::to_npy(m));
+  const auto first_two_rows = [](std::string_view b, const std::string& name) {
+    return sgm::parse_npy_head(b, name, 2);
+  };
+  fuzz("npy_head", 5, seeds, env_or("SGM_FUZZ_ROUNDS", 5000), true,
+       reader_target(first_two_rows, "fuzz.npy", std::regex(R"(^fuzz\.npy: byte \d+: )")));
+}
+
 TEST_CASE("fuzz: .csv files are read or refused with file:line:col", "[fuzz]") {
   auto seeds = corpus("csv");
   sgm::Matrix m(3, 3);

@@ -13,6 +13,7 @@
 // than the file has bytes is refused, not believed. Header-only; std and Eigen only.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -226,9 +227,17 @@ class NpyHeader {
 
 }  // namespace data_file_detail
 
-/// Parse the bytes of a .npy file named `name` (used in messages). See the file comment.
+/// Where a .npy file's data starts and what it holds.
+struct NpyLayout {
+  std::size_t data_at = 0;
+  std::uint64_t rows = 0, cols = 1;
+  std::size_t item = 8;  // bytes per value: 8 ('<f8') or 4 ('<f4')
+  bool fortran_order = false;
+};
+
+/// Parse the magic and header of a .npy file (`b` may be just its beginning).
 /// \throws Error "name: byte N: ..." on any problem.
-inline Matrix parse_npy(std::string_view b, const std::string& name) {
+inline NpyLayout npy_layout(std::string_view b, const std::string& name) {
   namespace d = data_file_detail;
   auto fail = [&](std::size_t at, const std::string& why) {
     return Error(name + ": byte " + std::to_string(at) + ": " + why);
@@ -244,28 +253,44 @@ inline Matrix parse_npy(std::string_view b, const std::string& name) {
   std::size_t hlen = 0;
   for (std::size_t i = 0; i < len_bytes; ++i)
     hlen |= static_cast<std::size_t>(static_cast<unsigned char>(b[8 + i])) << (8 * i);
-  const std::size_t data_at = 8 + len_bytes + hlen;
-  if (data_at > b.size())
+  NpyLayout l;
+  l.data_at = 8 + len_bytes + hlen;
+  if (l.data_at > b.size())
     throw fail(8, "header length " + std::to_string(hlen) + " runs past the end of the file (" +
                       std::to_string(b.size()) + " bytes)");
   const d::NpyHeader h(b.substr(8 + len_bytes, hlen), 8 + len_bytes, name);
-  std::size_t item = 0;
-  if (h.descr == "<f8") item = 8;
-  else if (h.descr == "<f4") item = 4;
+  if (h.descr == "<f8") l.item = 8;
+  else if (h.descr == "<f4") l.item = 4;
   else
     h.fail(0, "dtype '" + d::printable(h.descr) + "' is not supported (only '<f8' and '<f4')");
-  std::uint64_t rows = 0, cols = 1;
-  if (h.shape.size() == 1) rows = h.shape[0];
-  else if (h.shape.size() == 2) rows = h.shape[0], cols = h.shape[1];
+  if (h.shape.size() == 1) l.rows = h.shape[0];
+  else if (h.shape.size() == 2) l.rows = h.shape[0], l.cols = h.shape[1];
   else
     h.fail(0, "shape has " + std::to_string(h.shape.size()) + " dimensions (only 1-D and 2-D)");
+  l.fortran_order = h.fortran_order;
+  return l;
+}
+
+/// parse_npy of the first `max_rows` rows only of a C-order file (a Fortran-order one is read
+/// whole); `b` may end after them.
+/// \throws Error "name: byte N: ..." on any problem.
+inline Matrix parse_npy_head(std::string_view b, const std::string& name, std::uint64_t max_rows) {
+  namespace d = data_file_detail;
+  auto fail = [&](std::size_t at, const std::string& why) {
+    return Error(name + ": byte " + std::to_string(at) + ": " + why);
+  };
+  const NpyLayout l = npy_layout(b, name);
+  const std::size_t data_at = l.data_at, item = l.item;
+  const std::uint64_t cols = l.cols;
   // Compare with the bytes present before allocating anything (a header may claim 10^15 rows).
   const std::size_t have = b.size() - data_at;
-  if (cols != 0 && rows > std::numeric_limits<std::uint64_t>::max() / item / cols)
-    throw fail(data_at, "the shape (" + std::to_string(rows) + ", " + std::to_string(cols) +
+  if (cols != 0 && l.rows > std::numeric_limits<std::uint64_t>::max() / item / cols)
+    throw fail(data_at, "the shape (" + std::to_string(l.rows) + ", " + std::to_string(cols) +
                             ") is too large for the " + std::to_string(have) + " data bytes");
+  const bool head = max_rows < l.rows && !l.fortran_order;
+  const std::uint64_t rows = head ? max_rows : l.rows;
   const std::uint64_t need = rows * cols * item;
-  if (need != have)
+  if (head ? need > have : need != have)
     throw fail(data_at, "expected " + std::to_string(need) + " data bytes, found " +
                             std::to_string(have));
   Matrix m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
@@ -279,8 +304,8 @@ inline Matrix parse_npy(std::string_view b, const std::string& name) {
       std::memcpy(&f, data + k * 4, 4);
       v = f;
     }
-    const std::uint64_t i = h.fortran_order ? k % rows : k / cols;
-    const std::uint64_t j = h.fortran_order ? k / rows : k % cols;
+    const std::uint64_t i = l.fortran_order ? k % rows : k / cols;
+    const std::uint64_t j = l.fortran_order ? k / rows : k % cols;
     if (!std::isfinite(v))
       throw fail(data_at + k * item, d::where_rc(i, j) + " is " + d::non_finite_name(v) +
                                          "; data files must hold finite numbers");
@@ -289,9 +314,42 @@ inline Matrix parse_npy(std::string_view b, const std::string& name) {
   return m;
 }
 
+/// Parse the bytes of a .npy file named `name` (used in messages). See the file comment.
+/// \throws Error "name: byte N: ..." on any problem.
+inline Matrix parse_npy(std::string_view b, const std::string& name) {
+  return parse_npy_head(b, name, std::numeric_limits<std::uint64_t>::max());
+}
+
 /// Read a .npy file. \throws Error "path: byte N: ..." on any problem.
 inline Matrix read_npy(const std::filesystem::path& path) {
   return parse_npy(data_file_detail::read_bytes(path), path.string());
+}
+
+/// The first `max_rows` rows of a .npy file, reading only their bytes (a C-order file; a
+/// Fortran-order one is read whole). For previews of files too large to hold.
+inline Matrix read_npy_head(const std::filesystem::path& path, std::uint64_t max_rows) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open");
+  std::string bytes(1 << 16, '\0');  // the header: at most 64 KiB in the versions read
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  NpyLayout l;
+  try {
+    l = npy_layout(bytes, path.string());
+  } catch (const Error&) {
+    return read_npy(path);  // a longer header, or a broken file: read_npy says which
+  }
+  if (l.fortran_order) return read_npy(path);
+  const std::uint64_t rows = std::min(max_rows, l.rows);
+  if (l.cols != 0 && rows > (std::uint64_t{1} << 40) / l.item / l.cols) return read_npy(path);
+  const std::size_t want = l.data_at + static_cast<std::size_t>(rows * l.cols * l.item);
+  if (want > bytes.size()) {
+    const std::size_t had = bytes.size();
+    bytes.resize(want);
+    in.read(bytes.data() + had, static_cast<std::streamsize>(want - had));
+    bytes.resize(had + static_cast<std::size_t>(in.gcount()));
+  }
+  return parse_npy_head(bytes, path.string(), rows);
 }
 
 /// Parse the text of a CSV file named `name` (used in messages). See the file comment.

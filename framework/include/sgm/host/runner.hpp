@@ -36,6 +36,8 @@ Components build_components(const Pipeline& p, const ComponentRegistry& registry
 /// into chunks of `chunk` over the executor; the result does not depend on the thread count.
 /// With `traced` > 0, the first `traced` particles' paths are kept (data coordinates, at most
 /// about 200 recorded steps): `trajectories` rows are (step, particle, x0, x1, ...).
+/// `first`: the index of the first particle, for a run sampled in passes (streaming.hpp): rows
+/// first.. get exactly the values they get in a single pass when `first` is a multiple of `chunk`.
 struct SampleResult {
   Matrix samples;
   IntegrationStats stats;
@@ -44,11 +46,11 @@ struct SampleResult {
 };
 SampleResult sample_particles(const Components& c, std::uint64_t seed, Eigen::Index particles,
                               Eigen::Index chunk, const Executor& executor, Progress& progress,
-                              Eigen::Index traced = 0);
+                              Eigen::Index traced = 0, Eigen::Index first = 0);
 
-/// Draw n dataset samples from stream `stream` in parallel chunks.
+/// Draw n dataset samples from stream `stream` in parallel chunks: rows first .. first + n − 1.
 Matrix sample_dataset(const Dataset& d, std::uint64_t seed, std::uint32_t stream, Eigen::Index n,
-                      Eigen::Index chunk, const Executor& executor);
+                      Eigen::Index chunk, const Executor& executor, Eigen::Index first = 0);
 
 struct RunOptions {
   std::optional<std::filesystem::path> out;  // run directory; default runs/<stem>-<time>
@@ -60,13 +62,14 @@ struct RunOptions {
 
 struct RunResult {
   std::filesystem::path dir;
-  Matrix samples;
+  Matrix samples;  // all samples; with run.stream, those of the first pass
   std::vector<std::pair<std::string, double>> metrics;   // "label.name" -> value
   std::vector<std::pair<std::string, double>> baseline;  // same, data vs data
   IntegrationStats stats;
   double sample_seconds = 0;
   double train_seconds = 0;
   double final_loss = 0;  // mean loss of the last loss.csv window (with [train])
+  double peak_rss_mb = 0;  // the process's peak resident memory when the run finished
 };
 
 /// The [train] stage and [model] checkpoint loading: trains (or loads) c.score in place and
