@@ -156,11 +156,7 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& c) {
 }
 
 Checkpoint read_checkpoint(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open checkpoint", path.string()));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return decode_checkpoint(ss.str(), path.string());
+  return decode_checkpoint(read_text(path, "checkpoint"), path.string());
 }
 
 }  // namespace sgm::host

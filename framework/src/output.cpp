@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -38,6 +39,22 @@ void AtomicFile::commit() {
   fs::rename(tmp_, path_, ec);
   if (ec) throw Error(fmt::format("{}: cannot rename into place: {}", path_.string(), ec.message()));
   committed_ = true;
+}
+
+std::string read_text_or_empty(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  return text.str();
+}
+
+std::string read_text(const fs::path& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open {}", path.string(), what));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(fmt::format("{}: read failed", path.string()));
+  return text.str();
 }
 
 void write_atomic(const fs::path& path, const std::string& content) {

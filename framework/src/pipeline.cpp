@@ -14,6 +14,7 @@
 #include "sgm/host/param_validation.hpp"
 #include "sgm/host/suggest.hpp"
 #include "sgm/host/training.hpp"
+#include "sgm/host/output.hpp"
 
 namespace sgm::host {
 
@@ -556,12 +557,12 @@ std::vector<std::vector<std::string>> Pipeline::sweep_points() const {
 }
 
 namespace {
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw PipelineError({file.string() + ": cannot open pipeline file"});
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string read_pipeline_text(const fs::path& file) {
+  try {
+    return read_text(file, "pipeline file");
+  } catch (const Error& e) {
+    throw PipelineError({e.what()});
+  }
 }
 
 // A sweep point's values are applied like --set overrides, so their problems come back located
@@ -649,7 +650,7 @@ std::string without_sweep_axes(const std::string& text, const toml::table& root,
 
 std::vector<Pipeline> expand_sweep(const fs::path& file, const std::vector<std::string>& overrides,
                                    const ComponentRegistry& registry) {
-  const std::string text = read_text(file);
+  const std::string text = read_pipeline_text(file);
   Pipeline base = parse_pipeline(text, file.string(), overrides, registry);
   if (base.sweep.empty()) return {std::move(base)};
   std::vector<Pipeline> out;
@@ -679,7 +680,7 @@ std::vector<Pipeline> expand_sweep(const fs::path& file, const std::vector<std::
 
 Pipeline load_pipeline(const fs::path& file, const std::vector<std::string>& overrides,
                        const ComponentRegistry& registry) {
-  return parse_pipeline(read_text(file), file.string(), overrides, registry);
+  return parse_pipeline(read_pipeline_text(file), file.string(), overrides, registry);
 }
 
 namespace {

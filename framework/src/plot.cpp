@@ -55,15 +55,6 @@ struct Table {
   std::string where(std::size_t row) const { return fmt::format("{}:{}", file.string(), lines[row]); }
 };
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open for reading", file.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("{}: read failed", file.string()));
-  return text.str();
-}
-
 /// The beginning of a CSV file: its first `records` records (a line break inside quotes does not
 /// end one), so a preview of a 10^7-row samples.csv reads kilobytes, not the file.
 std::string read_text_head(const fs::path& file, std::size_t records) {
@@ -126,7 +117,7 @@ Table parse_table(const std::string& text, const fs::path& file) {
   return t;
 }
 
-Table read_table(const fs::path& file) { return parse_table(read_text(file), file); }
+Table read_table(const fs::path& file) { return parse_table(read_text(file, "for reading"), file); }
 
 // The number in a field ("nan" and "inf" included: plots skip them); none for anything else.
 std::optional<double> to_number(std::string_view s) {

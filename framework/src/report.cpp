@@ -1,5 +1,6 @@
 // report.cpp: EXPERIMENTS.md from result directories (see report.hpp).
 #include "sgm/host/report.hpp"
+#include "sgm/host/output.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -21,14 +22,6 @@ namespace sgm::host {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& f) {
-  std::ifstream in(f, std::ios::binary);
-  if (!in) throw Error(f.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 /// The [report] labels of a resolved pipeline.toml, as text, in key order.
 std::map<std::string, std::string> report_labels(const fs::path& pipeline) {

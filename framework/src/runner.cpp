@@ -279,10 +279,7 @@ namespace {
 bool interrupted_training(const Pipeline& p, const fs::path& dir, const RunOptions& o) {
   if (!p.train || o.force || !fs::exists(dir / "checkpoint.ckpt") || fs::exists(dir / "metrics.json"))
     return false;
-  std::ifstream in(dir / "pipeline.toml");
-  std::stringstream previous;
-  previous << in.rdbuf();
-  if (previous.str() != resolved_text(p))
+  if (read_text_or_empty(dir / "pipeline.toml") != resolved_text(p))
     throw Error(fmt::format("{} holds an interrupted run of a different pipeline (its "
                             "pipeline.toml differs); choose another --out, or pass --force to "
                             "start over there",

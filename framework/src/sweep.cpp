@@ -34,13 +34,6 @@ std::string unquoted(const std::string& text) {
   return text;
 }
 
-std::string read_text_or_empty(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 fs::path sweep_dir(const Pipeline& first, const RunOptions& o) {
   if (o.out) return *o.out;
   const std::string stem = fs::path(first.file).stem().string();

@@ -31,6 +31,11 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+/// The whole of `path`. \throws Error "path: cannot open <what>" when it cannot be opened.
+std::string read_text(const std::filesystem::path& path, const std::string& what = "file");
+/// The whole of `path`, or "" when it does not exist or cannot be opened.
+std::string read_text_or_empty(const std::filesystem::path& path);
+
 /// Write `content` to `path` atomically (temporary file in the same directory, then rename).
 void write_atomic(const std::filesystem::path& path, const std::string& content);
 
