@@ -80,6 +80,27 @@ TEST_CASE("a NaN score stops sampling naming the model, the particle, t and the 
                                                     first)));
 }
 
+TEST_CASE("in a streamed run's later pass, the NaN score names the particle by its run index",
+          "[integration][faults][streaming]") {
+  // The pass of rows 1024.. (run.stream): the same prior draws as rows 1024.. of one pass, so the
+  // first bad particle is found as above and must be reported as 1024 + its row in the pass.
+  const auto p = host::load_pipeline(kDefault, {"sample.steps=50"}, test::registry());
+  const SerialExecutor ex;
+  const auto c = components_with(std::make_shared<FaultyScore>(1.5, 0.0), p, ex);
+  const Eigen::Index n = 64, pass_start = 1024;
+  Matrix prior(n, 2);
+  RowRng rng(p.seed(), streams::prior, pass_start, n);
+  c.sde->prior_sample(prior, rng);
+  Eigen::Index first = -1;
+  for (Eigen::Index i = 0; i < n && first < 0; ++i)
+    if (prior(i, 0) > 1.5) first = i;
+  REQUIRE(first >= 0);
+  NullProgress quiet;
+  CHECK_THROWS_WITH(host::sample_particles(c, p.seed(), n, 8, ex, quiet, 0, pass_start),
+                    Catch::Contains(fmt::format("for particle {} at t = 1 (score evaluation 1;",
+                                                pass_start + first)));
+}
+
 TEST_CASE("a score model that throws is named, with t and the particles", "[integration][faults]") {
   const auto p = host::load_pipeline(kDefault, {"sample.steps=50"}, test::registry());
   const SerialExecutor ex;
