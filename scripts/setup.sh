@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config   # g++ brings the sanitizer runtimes (libasan8, libubsan1, libtsan2)
   libboost-program-options-dev libboost-filesystem-dev   # Boost.DLL is header-only in libboost1.74-dev
   libeigen3-dev libtbb-dev libfmt-dev libtomlplusplus-dev libcairo2-dev catch2
   libboost-mpi-dev openmpi-bin   # optional for the build: sgm-mpi is built when they are found

@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <tbb/parallel_for.h>
 
+#include "sgm/host/executor.hpp"
 #include "sgm/host/interrupt.hpp"
 #include "sgm/host/output.hpp"
 #include "sgm/host/plot.hpp"
@@ -159,7 +159,7 @@ fs::path run_sweep(const std::vector<Pipeline>& points, const ComponentRegistry&
   const auto t0 = std::chrono::steady_clock::now();
   std::atomic<std::size_t> done{0}, failed{0};
   std::atomic<bool> interrupted{false};
-  tbb::parallel_for(std::size_t{0}, todo.size(), [&](std::size_t j) {
+  parallel_for(todo.size(), [&](std::size_t j) {
     const std::size_t i = todo[j], k = mine[i];
     if (interrupted.load()) return;  // no cancellation: points in flight finish their stage cleanly
     RunOptions po = o;

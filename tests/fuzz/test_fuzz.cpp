@@ -10,7 +10,8 @@
 // behind it. Every input must either be accepted (and then be sane: finite data, consistent
 // sizes, a pipeline whose resolved form parses again) or be refused with sgm::Error whose message
 // carries a location: file:line:column for pipelines and CSV, "byte N" for binary files. A crash
-// fails the test run, a hang runs into the ctest timeout, and one input taking over 5 s fails.
+// fails the test run, a hang runs into the ctest timeout, and one input taking over 5 s fails
+// (30 s in sanitizer builds).
 //
 // Deterministic: input k of a target is mutated by Rng(seed, target, k) alone, so a failure
 // printed with its index replays exactly. Environment: SGM_FUZZ_ROUNDS (mutations per corpus
@@ -353,6 +354,9 @@ struct Mutator {
 
 enum class Outcome { accepted, refused };
 
+/// One input taking longer than this fails (a hang or a blow-up).
+constexpr double kSlowSeconds = sgm::test::kSanitizedBuild ? 30.0 : 5.0;
+
 /// Runs one input; returns accepted/refused, or throws std::string describing a bad outcome
 /// (an error without a location, a wrong exception type, accepted but insane).
 using Target = std::function<Outcome(const std::string&)>;
@@ -392,7 +396,7 @@ Tally fuzz(const std::string& target_name, std::uint32_t stream,
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     t.slowest = std::max(t.slowest, secs);
-    if (bad.empty() && secs > 5.0) bad = fmt::format("took {:.1f} s", secs);
+    if (bad.empty() && secs > kSlowSeconds) bad = fmt::format("took {:.1f} s", secs);
     if (bad.empty()) ++(outcome == Outcome::accepted ? t.accepted : t.refused);
     ++t.tried;
     if (!bad.empty()) ++t.bad_count;

@@ -52,10 +52,14 @@ void check_leftovers_of_training(const fs::path& d) {
   if (fs::exists(d / "loss.csv")) CHECK(complete_csv(read_file(d / "loss.csv")));
 }
 
+// Sanitizer builds run the host several times slower: a quarter of the work still spans the
+// kill times below.
 const std::string kTraining =
-    kExamples + "train_swiss_roll.toml --set train.iterations=2000 --set 'score.hidden=[64, 64]' "
+    kExamples +
+    fmt::format("train_swiss_roll.toml --set train.iterations={} --set 'score.hidden=[64, 64]' "
                 "--set train.batch_size=256 --set train.checkpoint_every=25 --set train.log_every=25 "
-                "--set run.particles=500 --set sample.steps=20";
+                "--set run.particles=500 --set sample.steps=20",
+                sgm::test::kSanitizedBuild ? 500 : 2000);
 
 }  // namespace
 
@@ -98,7 +102,8 @@ TEST_CASE("SIGINT stops training with status 130 after writing its checkpoint", 
 
 TEST_CASE("a sweep killed with SIGKILL resumes, keeping its finished points", "[integration][crash]") {
   const fs::path d = sgm::test::fresh_dir("crash_sweep"), ref = sgm::test::fresh_dir("crash_sweep_ref");
-  const std::string sweep = kExamples + "sweep_steps.toml --set run.particles=20000";
+  const std::string sweep = kExamples + fmt::format("sweep_steps.toml --set run.particles={}",
+                                                    sgm::test::kSanitizedBuild ? 5000 : 20000);
   const std::string args = sweep + fmt::format(" --out '{}'", d.string());
   for (double at : {0.4, 0.8}) {
     if (run_killed_after(args, at) == 0) break;

@@ -158,7 +158,7 @@ std::size_t column(const std::vector<std::string>& header, const std::string& na
 
 }  // namespace
 
-TEST_CASE("zipped axes advance together; run.seed repeats give mean and standard error",
+TEST_CASE("zipped axes advance together, run.seed repeats give mean and standard error",
           "[integration][sweep]") {
   const fs::path d = test::fresh_dir("sweep_zip");
   fs::create_directories(d);
@@ -232,7 +232,7 @@ TEST_CASE("zipped axes of different lengths and a nested [report] are refused wi
   fs::remove_all(d);
 }
 
-TEST_CASE("shards partition the points; an interrupted sweep resumes to the uninterrupted table",
+TEST_CASE("shards partition the points, an interrupted sweep resumes to the uninterrupted table",
           "[integration][sweep]") {
   const fs::path d = test::fresh_dir("sweep_shards");
   fs::create_directories(d);

@@ -90,7 +90,7 @@ std::string read(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("a DSM-trained MLP samples the 2-D mixture near the data-vs-data floor",
-          "[integration][training]") {
+          "[integration][training][slow]") {
   const auto dir = fresh_dir("quality");
   const RunResult r = run_text(kTrain, dir, 0);
   const double sw = metric(r, "sw.sw2"), floor = metric(r, "sw.sw2", true);

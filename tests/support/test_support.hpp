@@ -13,6 +13,15 @@
 
 namespace sgm::test {
 
+/// True in AddressSanitizer and ThreadSanitizer builds (CI's sanitizer subsets), whose unoptimised,
+/// instrumented host runs several times slower: long tests shrink their workload there (the
+/// property they check does not depend on its size) and time limits grow.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 /// The registry with every in-tree plugin of this build loaded (once per process).
 const host::ComponentRegistry& registry();
 

@@ -651,7 +651,7 @@ TEST_CASE("npy and csv refuse NaN and Inf, naming the row and column", "[unit][d
   CHECK(sgm::read_csv(dir.write("tiny.csv", "1e-400\n"))(0, 0) == 0.0);
 }
 
-TEST_CASE("csv: header, comments, CRLF; ragged and non-numeric rows are refused with the line",
+TEST_CASE("csv: header, comments, CRLF, ragged and non-numeric rows are refused with the line",
           "[unit][data_file]") {
   const ScratchDir dir;
   using Catch::Matchers::Contains;

@@ -401,7 +401,7 @@ TEST_CASE("sweep charts average seeds, prefer summary.csv, and fall back to bars
   }
 }
 
-TEST_CASE("sgm plot writes a sweep's charts; a missing directory fails with a message", "[plot][integration]") {
+TEST_CASE("sgm plot writes a sweep's charts, a missing directory fails with a message", "[plot][integration]") {
   const fs::path d = make_dir("plot_cli");
   write(d / "sweep.csv", kSweepCsv);
   const auto ok = sgm::test::sgm_cli("plot '" + d.string() + "'");
