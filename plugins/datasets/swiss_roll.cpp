@@ -6,7 +6,8 @@
 //   dim = 2: x = scale · ((t cos t, t sin t) + noise · (z₀, z₂))             (the 2-D toy roll)
 //
 // The 2-D roll is exactly columns (0, 2) of the 3-D roll drawn with the same seed: every row draws
-// u, v, z₀, z₁, z₂ in that order whatever `dim`, `noise` and `scale` are.
+// u, v, z₀, z₁, z₂ in that order whatever `dim`, `noise` and `scale` are (sgm/swiss_roll.hpp,
+// shared with law_distance).
 // hole = true is scikit-learn's gapped roll (seed 000's "gapped Swiss roll"): (t, y) uniform on
 // one of the 8 outer cells [π(1.5+i), π(2.5+i)] × [7j, 7j+7], i, j ∈ {0,1,2}, centre cell removed.
 //
@@ -25,9 +26,9 @@
 #include <sgm/params.hpp>
 #include <sgm/plugin.hpp>
 #include <sgm/registry.hpp>
+#include <sgm/swiss_roll.hpp>
 
 #include <cmath>
-#include <numbers>
 #include <string>
 
 namespace sgm::plugins::datasets {
@@ -52,11 +53,9 @@ class SwissRoll final : public Dataset {
 
   explicit SwissRoll(const Params& p)
       : dim_(p.get_int("dim")),
-        noise_(p.get<double>("noise")),
-        scale_(p.get<double>("scale")),
-        hole_(p.get<bool>("hole")) {
+        roll_{p.get<double>("noise"), p.get<double>("scale"), p.get<bool>("hole")} {
     if (dim_ != 2 && dim_ != 3) throw Error("swiss_roll: dim must be 2 or 3");
-    if (!std::isfinite(noise_) || !std::isfinite(scale_))
+    if (!std::isfinite(roll_.noise) || !std::isfinite(roll_.scale))
       throw Error("swiss_roll: noise and scale must be finite");
   }
 
@@ -66,44 +65,12 @@ class SwissRoll final : public Dataset {
   void sample(Ref out, RowRng& rng) const override {
     if (out.cols() != dim_)
       throw Error("swiss_roll: sample needs n x " + std::to_string(dim_) + " output");
-    for (Eigen::Index i = 0; i < out.rows(); ++i) {
-      Rng& r = rng.row(i);
-      double t = 0.0, y = 0.0;
-      draw_ty(r, t, y);
-      const double z0 = r.normal(), z1 = r.normal(), z2 = r.normal();
-      const double a = t * std::cos(t) + noise_ * z0;
-      const double b = t * std::sin(t) + noise_ * z2;
-      if (dim_ == 3) {
-        out(i, 0) = scale_ * a;
-        out(i, 1) = scale_ * (y + noise_ * z1);
-        out(i, 2) = scale_ * b;
-      } else {
-        out(i, 0) = scale_ * a;
-        out(i, 1) = scale_ * b;
-      }
-    }
+    for (Eigen::Index i = 0; i < out.rows(); ++i) roll_.draw(rng.row(i), out.row(i));
   }
 
  private:
-  // The roll parameter t and height y (scikit-learn make_swiss_roll, hole = false / true).
-  void draw_ty(Rng& r, double& t, double& y) const {
-    constexpr double pi = std::numbers::pi;
-    if (!hole_) {
-      t = 1.5 * pi * (1.0 + 2.0 * r.uniform());
-      y = 21.0 * r.uniform();
-      return;
-    }
-    // One of the cells (i, j), i, j ∈ {0,1,2}, index 3i + j, skipping the centre (index 4).
-    int cell = static_cast<int>(r.below(8));
-    if (cell >= 4) ++cell;
-    const int ci = cell / 3, cj = cell % 3;
-    t = pi * (1.5 + ci) + pi * r.uniform();
-    y = 7.0 * cj + 7.0 * r.uniform();
-  }
-
   int dim_;
-  double noise_, scale_;
-  bool hole_;
+  SwissRollLaw roll_;
 };
 
 }  // namespace sgm::plugins::datasets

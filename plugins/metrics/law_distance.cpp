@@ -46,13 +46,13 @@
 #include <sgm/registry.hpp>
 #include <sgm/rng.hpp>
 #include <sgm/sliced_wasserstein.hpp>
+#include <sgm/swiss_roll.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <numbers>
 #include <string>
 #include <vector>
 
@@ -102,9 +102,7 @@ class LawDistance final : public sgm::Metric {
         projections_(p.get_int("projections")),
         points_(p.get<std::int64_t>("points")),
         radius_(p.get<double>("radius")),
-        noise_(p.get<double>("noise")),
-        scale_(p.get<double>("scale")),
-        hole_(p.get<bool>("hole")),
+        roll_{p.get<double>("noise"), p.get<double>("scale"), p.get<bool>("hole")},
         sde_(ctx.sde) {
     if (p_ < 1 || p_ > 2) throw Error("law_distance: p must be 1 or 2");
     if (projections_ < 1) throw Error("law_distance: projections must be >= 1");
@@ -161,7 +159,7 @@ class LawDistance final : public sgm::Metric {
       for (Eigen::Index i = 0; i < rows; ++i) {
         Rng& r = rng.row(i);
         if (law_ == Law::sphere) sphere_point(r, y.row(first + i));
-        else roll_point(r, y.row(first + i));
+        else roll_.draw(r, y.row(first + i));
       }
     });
     return y;
@@ -179,39 +177,12 @@ class LawDistance final : public sgm::Metric {
     out *= radius_ / std::sqrt(norm2);
   }
 
-  // As the `swiss_roll` dataset: u (or the cell), v, then z0, z1, z2, whatever d is.
-  void roll_point(Rng& r, Eigen::Ref<Eigen::RowVectorXd> out) const {
-    constexpr double pi = std::numbers::pi;
-    double t = 0.0, y = 0.0;
-    if (!hole_) {
-      t = 1.5 * pi * (1.0 + 2.0 * r.uniform());
-      y = 21.0 * r.uniform();
-    } else {
-      int cell = static_cast<int>(r.below(8));
-      if (cell >= 4) ++cell;
-      const int ci = cell / 3, cj = cell % 3;
-      t = pi * (1.5 + ci) + pi * r.uniform();
-      y = 7.0 * cj + 7.0 * r.uniform();
-    }
-    const double z0 = r.normal(), z1 = r.normal(), z2 = r.normal();
-    const double a = t * std::cos(t) + noise_ * z0;
-    const double b = t * std::sin(t) + noise_ * z2;
-    if (out.size() == 3) {
-      out(0) = scale_ * a;
-      out(1) = scale_ * (y + noise_ * z1);
-      out(2) = scale_ * b;
-    } else {
-      out(0) = scale_ * a;
-      out(1) = scale_ * b;
-    }
-  }
-
   Law law_;
   int p_;
   int projections_;
   std::int64_t points_;
-  double radius_, noise_, scale_;
-  bool hole_;
+  double radius_;
+  SwissRollLaw roll_;  // as the `swiss_roll` dataset draws it
   const ForwardSde* sde_;  // the host keeps earlier stages alive while metrics run
 };
 
