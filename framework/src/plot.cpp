@@ -7,11 +7,9 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -20,6 +18,7 @@
 #include <sgm/data_file.hpp>
 #include <sgm/error.hpp>
 
+#include "csv_table.hpp"
 #include "plot_figure.hpp"
 #include "sgm/host/output.hpp"
 
@@ -33,91 +32,7 @@ namespace {
 constexpr std::size_t kMaxPoints = 5000;
 
 // ---------------------------------------------------------------------------------------------
-// CSV tables
-
-/// A CSV file: its header and rows of fields, each row with the line it starts on.
-struct Table {
-  fs::path file;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int> lines;
-
-  std::optional<std::size_t> column(std::string_view name) const {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) return std::nullopt;
-    return static_cast<std::size_t>(it - header.begin());
-  }
-  std::size_t required_column(std::string_view name) const {
-    if (const auto c = column(name)) return *c;
-    throw Error(fmt::format("{}: no '{}' column (header: {})", file.string(), name, fmt::join(header, ",")));
-  }
-  /// "file:line" of a row, for messages.
-  std::string where(std::size_t row) const { return fmt::format("{}:{}", file.string(), lines[row]); }
-};
-
-/// The beginning of a CSV file: its first `records` records (a line break inside quotes does not
-/// end one), so a preview of a 10^7-row samples.csv reads kilobytes, not the file.
-std::string read_text_head(const fs::path& file, std::size_t records) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open for reading", file.string()));
-  std::string text;
-  bool quoted = false;
-  std::size_t ended = 0;
-  for (char c; ended < records && in.get(c);) {
-    text += c;
-    if (c == '"') quoted = !quoted;
-    else if (c == '\n' && !quoted) ++ended;
-  }
-  if (in.bad()) throw Error(fmt::format("{}: read failed", file.string()));
-  return text;
-}
-
-// RFC 4180: fields split at commas outside quotes, "" inside quotes is one quote, and a quoted
-// field may hold commas and line breaks. Blank lines are skipped; a \r before a line end dropped.
-Table parse_table(const std::string& text, const fs::path& file) {
-  Table t{file, {}, {}, {}};
-  std::vector<std::string> record(1);
-  bool quoted = false, blank = true;
-  int line = 1, record_line = 1;
-  const auto end_record = [&] {
-    if (!blank && t.header.empty()) {
-      t.header = std::move(record);
-    } else if (!blank) {
-      if (record.size() != t.header.size())
-        throw Error(fmt::format("{}:{}: {} fields, header has {}", file.string(), record_line, record.size(),
-                                t.header.size()));
-      t.rows.push_back(std::move(record));
-      t.lines.push_back(record_line);
-    }
-    record.assign(1, "");
-    blank = true;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') ++line;
-    if (quoted) {
-      if (c != '"') record.back() += c;
-      else if (i + 1 < text.size() && text[i + 1] == '"') record.back() += text[++i];
-      else quoted = false;
-      continue;
-    }
-    if (c == '\n') {
-      end_record();
-      record_line = line;
-    } else if (c != '\r') {
-      blank = false;
-      if (c == '"') quoted = true;
-      else if (c == ',') record.emplace_back();
-      else record.back() += c;
-    }
-  }
-  if (quoted) throw Error(fmt::format("{}:{}: a quoted field is not closed", file.string(), record_line));
-  end_record();
-  if (t.header.empty()) throw Error(fmt::format("{}: empty (no header line)", file.string()));
-  return t;
-}
-
-Table read_table(const fs::path& file) { return parse_table(read_text(file, "for reading"), file); }
+// Numbers in CSV fields
 
 // The number in a field ("nan" and "inf" included: plots skip them); none for anything else.
 std::optional<double> to_number(std::string_view s) {
@@ -130,7 +45,7 @@ std::optional<double> to_number(std::string_view s) {
   return v;
 }
 
-double number_at(const Table& t, std::size_t row, std::size_t col) {
+double number_at(const CsvTable& t, std::size_t row, std::size_t col) {
   if (const auto v = to_number(t.rows[row][col])) return *v;
   throw Error(fmt::format("{}: column '{}': '{}' is not a number", t.where(row), t.header[col], t.rows[row][col]));
 }
@@ -161,7 +76,7 @@ Cloud read_cloud(const fs::path& file) {
     c.dims = static_cast<std::size_t>(m.cols());
     for (Eigen::Index i = 0; i < m.rows() && c.dims > 0; ++i) c.add(m(i, 0), c.dims > 1 ? m(i, 1) : 0.0);
   } else {
-    const Table t = parse_table(read_text_head(file, kMaxPoints + 1), file);  // + the header
+    const CsvTable t = parse_csv_table(read_csv_head(file, kMaxPoints + 1), file);  // + the header
     c.dims = t.header.size();
     for (std::size_t r = 0; r < t.rows.size(); ++r) c.add(number_at(t, r, 0), c.dims > 1 ? number_at(t, r, 1) : 0.0);
   }
@@ -291,7 +206,7 @@ struct Path {
 
 // trajectories.csv (step,particle,x0,...): one path per particle, in the order they first
 // appear; rows with a NaN or Inf are left out of their path and counted.
-std::vector<Path> read_paths(const Table& t, std::size_t& skipped) {
+std::vector<Path> read_paths(const CsvTable& t, std::size_t& skipped) {
   if (t.header.size() < 3 || t.header[0] != "step" || t.header[1] != "particle")
     throw Error(fmt::format("{}: the header must start with step,particle,x0 (it is {})", t.file.string(),
                             fmt::join(t.header, ",")));
@@ -317,7 +232,7 @@ std::vector<Path> read_paths(const Table& t, std::size_t& skipped) {
 std::vector<fs::path> plot_trajectories(const fs::path& dir, const fs::path& out, const std::string& run) {
   const fs::path file = dir / "trajectories.csv";
   if (!fs::exists(file)) return {};
-  const Table t = read_table(file);
+  const CsvTable t = read_csv_table(file);
   std::size_t skipped = 0;
   const std::vector<Path> paths = read_paths(t, skipped);
   const std::size_t dims = t.header.size() - 2;
@@ -348,7 +263,7 @@ std::vector<fs::path> plot_trajectories(const fs::path& dir, const fs::path& out
 std::vector<fs::path> plot_loss(const fs::path& dir, const fs::path& out) {
   const fs::path file = dir / "loss.csv";
   if (!fs::exists(file)) return {};
-  const Table t = read_table(file);
+  const CsvTable t = read_csv_table(file);
   const std::size_t step_col = t.required_column("step"), loss_col = t.required_column("loss");
   std::vector<double> steps, losses;
   std::size_t skipped = 0;
@@ -400,7 +315,7 @@ bool is_metric(std::string_view column) {
 
 /// A sweep table with its columns sorted by role, and the rows to plot.
 struct SweepTable {
-  Table table;
+  CsvTable table;
   std::vector<std::size_t> params;   // swept parameters: not point, run.seed or a label
   std::vector<std::size_t> metrics;
   std::vector<std::size_t> rows;     // the rows of points that finished
@@ -408,8 +323,8 @@ struct SweepTable {
 
 SweepTable read_sweep(const fs::path& dir) {
   const fs::path summary = dir / "summary.csv";
-  SweepTable s{read_table(fs::exists(summary) ? summary : dir / "sweep.csv"), {}, {}, {}};
-  const Table& t = s.table;
+  SweepTable s{read_csv_table(fs::exists(summary) ? summary : dir / "sweep.csv"), {}, {}, {}};
+  const CsvTable& t = s.table;
   // The swept columns come first, up to "status" (sweep.csv) or "seeds" (summary.csv).
   const auto end_of_axes = std::find_if(t.header.begin(), t.header.end(),
                                         [](const std::string& c) { return c == "status" || c == "seeds"; });
@@ -462,13 +377,13 @@ std::vector<std::size_t> series_axes(const SweepTable& s, std::size_t x) {
 }
 
 // "sde.plugin=vp, sample.plugin=heun" (with names) or "vp, heun" (without).
-std::string describe_point(const Table& t, std::size_t row, const std::vector<std::size_t>& columns, bool names) {
+std::string describe_point(const CsvTable& t, std::size_t row, const std::vector<std::size_t>& columns, bool names) {
   std::vector<std::string> parts;
   for (const std::size_t c : columns) parts.push_back(names ? t.header[c] + "=" + t.rows[row][c] : t.rows[row][c]);
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string column_names(const Table& t, const std::vector<std::size_t>& columns) {
+std::string column_names(const CsvTable& t, const std::vector<std::size_t>& columns) {
   std::vector<std::string> names;
   for (const std::size_t c : columns) names.push_back(t.header[c]);
   return fmt::format("{}", fmt::join(names, ", "));
@@ -501,7 +416,7 @@ SweepSeries to_series(std::string label, const std::map<double, Cell>& cells) {
 }
 
 // A finite number in an optional column of a row, if there is one.
-std::optional<double> optional_value(const Table& t, std::size_t row, std::optional<std::size_t> column) {
+std::optional<double> optional_value(const CsvTable& t, std::size_t row, std::optional<std::size_t> column) {
   if (!column) return std::nullopt;
   const auto v = to_number(t.rows[row][*column]);
   return v && std::isfinite(*v) ? v : std::nullopt;
@@ -509,7 +424,7 @@ std::optional<double> optional_value(const Table& t, std::size_t row, std::optio
 
 SweepChart chart_of(const SweepTable& s, std::size_t metric, std::optional<std::size_t> x,
                     const std::vector<std::size_t>& grouping) {
-  const Table& t = s.table;
+  const CsvTable& t = s.table;
   SweepChart chart;
   chart.metric = t.header[metric];
   if (x) chart.x_axis = t.header[*x];

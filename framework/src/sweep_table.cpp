@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include <sgm/error.hpp>
 
+#include "csv_table.hpp"
 #include "sgm/host/output.hpp"
 
 namespace sgm::host::sweep_table {
@@ -134,61 +134,20 @@ std::string json_rows(const std::vector<std::string>& cols, const std::vector<Ro
 
 }  // namespace
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + '"';
-}
-
-std::vector<std::string> csv_split(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
 Table read(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Error(file.string() + ": cannot open");
-  std::string line;
-  if (!std::getline(in, line)) throw Error(file.string() + ": empty table");
-  const auto header = csv_split(line);
-  if (header.empty() || header.front() != "point")
+  const CsvTable csv = read_csv_table(file);
+  if (csv.header.front() != "point")
     throw Error(file.string() + ":1: not a sweep table (no 'point' column)");
   Table t;
-  for (const auto& h : header) {
+  for (const auto& h : csv.header) {
     if (h == "status") break;
     t.lead.push_back(h);
   }
-  int n = 1;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty()) continue;
-    const auto f = csv_split(line);
-    if (f.size() != header.size())
-      throw Error(fmt::format("{}:{}: {} fields, header has {}", file.string(), n, f.size(), header.size()));
+  for (std::size_t i = 0; i < csv.rows.size(); ++i) {
     Row r;
-    for (std::size_t i = 0; i < f.size(); ++i)
-      if (!f[i].empty()) r[header[i]] = f[i];
-    if (!r.count("point") || !number(r.at("point")))
-      throw Error(fmt::format("{}:{}: no point number", file.string(), n));
+    for (std::size_t c = 0; c < csv.header.size(); ++c)
+      if (!csv.rows[i][c].empty()) r[csv.header[c]] = csv.rows[i][c];
+    if (!r.count("point") || !number(r.at("point"))) throw Error(csv.where(i) + ": no point number");
     t.rows.push_back(std::move(r));
   }
   return t;

@@ -22,11 +22,7 @@ struct Table {
   std::vector<Row> rows;
 };
 
-/// RFC 4180 quoting: fields with commas, quotes or newlines are quoted.
-std::string csv_field(const std::string& s);
-std::vector<std::string> csv_split(const std::string& line);
-
-/// Read a sweep.csv. \throws Error with file:line for a malformed row.
+/// Read a sweep.csv (RFC 4180, csv_table.hpp). \throws Error with file:line for a malformed row.
 Table read(const std::filesystem::path& file);
 /// CSV text: the lead columns, status, nfe, sample_seconds, then metrics and baselines by name.
 std::string csv(const Table& t);
