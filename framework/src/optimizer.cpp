@@ -18,6 +18,20 @@ Optimizer::Optimizer(OptimizerSettings s, std::span<const double> initial_params
   if (s_.ema_decay > 0) state_.ema.assign(initial_params.begin(), initial_params.end());
 }
 
+double ema_decay_at(const OptimizerSettings& s, std::int64_t k) {
+  if (!s.ema_warmup) return s.ema_decay;
+  const auto kd = static_cast<double>(k);
+  return std::min(s.ema_decay, (1.0 + kd) / (10.0 + kd));
+}
+
+double ema_initial_weight(const OptimizerSettings& s, std::int64_t steps) {
+  if (s.ema_decay <= 0) return 0.0;
+  if (!s.ema_warmup) return std::pow(s.ema_decay, static_cast<double>(steps));
+  double w = 1.0;
+  for (std::int64_t k = 0; k < steps && w > 0; ++k) w *= ema_decay_at(s, k);
+  return w;
+}
+
 double Optimizer::learning_rate(std::int64_t step) const {
   if (s_.warmup <= 0) return s_.lr;
   return s_.lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(s_.warmup));
@@ -32,6 +46,7 @@ double Optimizer::step(std::span<double> params, std::span<double> grad) {
     for (double& g : grad) g *= scale;
   }
   const double lr = learning_rate(state_.step);
+  const double ema_decay = ema_decay_at(s_, state_.step);
   ++state_.step;
   const double decay = 1.0 - lr * s_.weight_decay;
   if (s_.method == "adam") {
@@ -54,7 +69,7 @@ double Optimizer::step(std::span<double> params, std::span<double> grad) {
   }
   if (!state_.ema.empty())
     for (std::size_t i = 0; i < params.size(); ++i)
-      state_.ema[i] = s_.ema_decay * state_.ema[i] + (1.0 - s_.ema_decay) * params[i];
+      state_.ema[i] = ema_decay * state_.ema[i] + (1.0 - ema_decay) * params[i];
   return norm;
 }
 

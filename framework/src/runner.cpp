@@ -241,6 +241,19 @@ class RunLog {
   std::string text_;
 };
 
+/// A short run sampling with the EMA weights keeps ema^iterations of the random initial weights
+/// in them (22% for 0.999 over 1500 steps; 300 steps on the Swiss roll example gave sliced W2 97
+/// against 0.21 with the warm-up): above 5%, say so, with the ways out.
+void warn_of_ema_bias(const Params& train, RunLog& log) {
+  const TrainSettings s = train_settings(train);
+  const double w = ema_initial_weight(s.optimizer, s.iterations);
+  if (!train.get<bool>("use_ema") || w <= 0.05) return;
+  log("train: warning: the EMA weights used for sampling will still hold {:.1f}% of the initial "
+      "weights after {} steps (ema = {}); set [train] ema_warmup = true, a smaller ema, more "
+      "iterations, or use_ema = false",
+      100.0 * w, s.iterations, s.optimizer.ema_decay);
+}
+
 fs::path choose_run_dir(const Pipeline& p, const RunOptions& o) {
   if (o.out) {
     const fs::path dir = *o.out;
@@ -532,6 +545,7 @@ RunResult run_pipeline(const Pipeline& p, const ComponentRegistry& registry, con
   try {
     if (p.train || !p.model.get<std::string>("checkpoint").empty()) {
       if (resume) log("train: resuming the interrupted run in {} from checkpoint.ckpt", r.dir.string());
+      if (p.train) warn_of_ema_bias(*p.train, log);
       const TrainOutcome t = train_or_load(p, c, r.dir, executor, !o.quiet, resume);
       r.train_seconds = t.seconds;
       r.final_loss = t.final_loss;

@@ -32,6 +32,9 @@ const ParamSpec& train_spec() {
     p.add<std::int64_t>("warmup", 0, "steps of linear learning-rate warm-up").min(0);
     p.add<double>("clip_norm", 1.0, "clip the gradient's L2 norm to this (0: off)").min(0.0);
     p.add<double>("ema", 0.999, "EMA decay of the weights (0: no EMA)").range(0.0, 0.999999999);
+    p.add<bool>("ema_warmup", false,
+                "EMA decay min(ema, (1 + k)/(10 + k)) at step k, forgetting the initial weights "
+                "early (for short runs: 0.999 alone keeps 0.999^k of them)");
     p.add<bool>("use_ema", true, "sample with the EMA weights (as score_sde does)");
     p.add<std::int64_t>("log_every", 100, "steps per row of loss.csv").min(1);
     p.add<std::int64_t>("checkpoint_every", 0,
@@ -62,6 +65,7 @@ TrainSettings train_settings(const Params& p) {
   o.warmup = p.get<std::int64_t>("warmup");
   o.clip_norm = p.get<double>("clip_norm");
   o.ema_decay = p.get<double>("ema");
+  o.ema_warmup = p.get<bool>("ema_warmup");
   return s;
 }
 

@@ -168,3 +168,19 @@ TEST_CASE("a corrupt checkpoint stops the run with a clear error", "[integration
                     Catch::Contains("bad.ckpt: not a valid sgm checkpoint") &&
                         Catch::Contains("checksum"));
 }
+
+TEST_CASE("a short run sampling with a biased EMA is warned about in run.log", "[integration][training]") {
+  // 30 steps of ema = 0.999 keep 0.999^30 = 97.0% of the initial weights in the EMA.
+  const std::vector<std::string> small = {"train.iterations=30", "run.particles=50", "sample.steps=5"};
+  const auto warned = [&](const std::string& extra) {
+    const auto dir = fresh_dir("ema_" + std::to_string(extra.size()));
+    auto overrides = small;
+    if (!extra.empty()) overrides.push_back(extra);
+    run_text(kTrain, dir, 0, overrides);
+    return read(dir / "run.log");
+  };
+  CHECK_THAT(warned(""), Catch::Contains("train: warning: the EMA weights used for sampling will still "
+                                         "hold 97.0% of the initial weights after 30 steps"));
+  CHECK_THAT(warned("train.ema_warmup=true"), !Catch::Contains("warning"));
+  CHECK_THAT(warned("train.use_ema=false"), !Catch::Contains("warning"));
+}

@@ -90,6 +90,33 @@ TEST_CASE("Adam and SGD minimise an ill-conditioned quadratic, and EMA follows t
   }
 }
 
+TEST_CASE("the EMA keeps ema^k of the initial weights, and its warm-up forgets them",
+          "[unit][training]") {
+  // SGD with lr 1 and no momentum jumps from 0 to 1 on the first step and stays there (zero
+  // gradients after), so after k steps the EMA is 1 - (the initial weight's share).
+  for (const bool warmup : {false, true}) {
+    std::vector<double> th = {0.0};
+    const OptimizerSettings s{.method = "sgd", .lr = 1.0, .momentum = 0.0, .clip_norm = 0.0,
+                              .ema_decay = 0.999, .ema_warmup = warmup};
+    Optimizer opt(s, th);
+    for (int k = 0; k < 3; ++k) {
+      std::vector<double> g = {k == 0 ? -1.0 : 0.0};
+      opt.step(th, g);
+    }
+    REQUIRE(th[0] == 1.0);
+    // Closed forms: 0.999^3 without warm-up; (1/10)(2/11)(3/12) = 1/220 with it.
+    const double share = warmup ? 1.0 / 220.0 : 0.999 * 0.999 * 0.999;
+    CHECK(opt.state().ema[0] == Approx(1.0 - share).epsilon(1e-14));
+    CHECK(ema_initial_weight(s, 3) == Approx(share).epsilon(1e-14));
+  }
+  // The warm-up reaches the configured decay once (1 + k)/(10 + k) passes it (k = 8990 for 0.999).
+  const OptimizerSettings w{.ema_decay = 0.999, .ema_warmup = true};
+  CHECK(ema_decay_at(w, 8989) < 0.999);
+  CHECK(ema_decay_at(w, 8991) == 0.999);
+  CHECK(ema_initial_weight({.ema_decay = 0.999}, 1500) == Approx(0.2229).epsilon(1e-3));
+  CHECK(ema_initial_weight(w, 1500) < 1e-20);
+}
+
 TEST_CASE("warm-up ramps the learning rate and clipping bounds the step", "[unit][training]") {
   std::vector<double> th = {0.0};
   Optimizer opt({.method = "sgd", .lr = 1.0, .momentum = 0.0, .warmup = 4, .clip_norm = 0.5}, th);

@@ -20,7 +20,17 @@ struct OptimizerSettings {
   std::int64_t warmup = 0;                        // steps of linear lr warm-up
   double clip_norm = 0.0;                         // 0: no clipping
   double ema_decay = 0.0;                         // 0: no EMA
+  // EMA warm-up (the num_updates schedule of TensorFlow's ExponentialMovingAverage): update k
+  // (0-based) decays by min(ema_decay, (1 + k)/(10 + k)), so the initial weights are forgotten
+  // within tens of steps instead of keeping ema_decay^k of the average.
+  bool ema_warmup = false;
 };
+
+/// The EMA decay of update k (0-based), with the warm-up if it is on.
+double ema_decay_at(const OptimizerSettings& s, std::int64_t k);
+/// The weight of the initial parameters in the EMA after `steps` updates: the product of the
+/// decays (ema_decay^steps without warm-up; 0.999^1500 = 0.22). 0 without EMA.
+double ema_initial_weight(const OptimizerSettings& s, std::int64_t steps);
 
 /// What a checkpoint must hold to continue an optimisation exactly.
 struct OptimizerState {
