@@ -343,6 +343,16 @@ SweepTable read_sweep(const fs::path& dir) {
     const bool finished = seeds ? to_number(t.rows[r][*seeds]).value_or(1) > 0 : !status || t.rows[r][*status] == "ok";
     if (finished) s.rows.push_back(r);
   }
+  // Not charts: a metric's own standard error ("<metric>_stderr", its error bars instead) and a
+  // column with one value at every drawn point (a setting the metric echoes, e.g. sw.projections).
+  std::erase_if(s.metrics, [&](std::size_t c) {
+    const std::string& name = t.header[c];
+    const bool own_stderr = ends_with(name, "_stderr") && t.column(name.substr(0, name.size() - 7));
+    const bool constant = s.rows.size() > 1 && std::all_of(s.rows.begin(), s.rows.end(), [&](std::size_t r) {
+                            return t.rows[r][c] == t.rows[s.rows.front()][c];
+                          });
+    return own_stderr || constant;
+  });
   return s;
 }
 
@@ -429,7 +439,10 @@ SweepChart chart_of(const SweepTable& s, std::size_t metric, std::optional<std::
   chart.metric = t.header[metric];
   if (x) chart.x_axis = t.header[*x];
   else chart.categories_axis = column_names(t, s.params);
-  const auto se_column = t.column(chart.metric + ":se"), baseline_column = t.column("baseline:" + chart.metric);
+  // Error bars: the standard error over seeds (summary.csv), else the metric's own.
+  const auto se_over_seeds = t.column(chart.metric + ":se");
+  const auto se_column = se_over_seeds ? se_over_seeds : t.column(chart.metric + "_stderr");
+  const auto baseline_column = t.column("baseline:" + chart.metric);
   // Line chart: keys are series labels, cells keyed by x. Bar chart: keys are categories, one
   // series, cells keyed by the category's index.
   std::vector<std::string> keys;

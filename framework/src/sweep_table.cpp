@@ -21,6 +21,20 @@ namespace {
 
 bool is_baseline(const std::string& column) { return column.rfind("baseline:", 0) == 0; }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// True when there are two rows or more and every one holds the same text in `column`.
+bool same_in_every_row(const std::vector<Row>& rows, const std::string& column) {
+  if (rows.size() < 2 || !rows.front().count(column)) return false;
+  const std::string& first = rows.front().at(column);
+  return std::all_of(rows.begin(), rows.end(), [&](const Row& r) {
+    const auto it = r.find(column);
+    return it != r.end() && it->second == first;
+  });
+}
+
 /// Columns after `lead` and `fixed`: metrics, then baselines, each sorted by name.
 std::vector<std::string> columns(const std::vector<std::string>& lead,
                                  const std::vector<std::string>& fixed,
@@ -186,12 +200,20 @@ std::string mean_pm_se(double mean, double se) {
 }
 
 std::string summary_markdown(const Table& summary) {
-  std::vector<std::string> shown;  // metric columns (no :se, no timing), then baselines
-  for (const auto& c : columns(summary.lead, kSummaryColumns, summary.rows)) {
+  // Metric columns (no :se, no timing), then baselines. A metric's own standard error
+  // ("<metric>_stderr") is its ± when there is no spread over seeds, not a column; a metric with
+  // the same value in every row (a setting the metric echoes, e.g. sw.projections) goes below.
+  const auto all = columns(summary.lead, kSummaryColumns, summary.rows);
+  const auto has = [&](const std::string& c) { return std::find(all.begin(), all.end(), c) != all.end(); };
+  std::vector<std::string> shown, constant;
+  for (const auto& c : all) {
     if (std::find(summary.lead.begin(), summary.lead.end(), c) != summary.lead.end()) continue;
     if (c == "seeds" || c == "status" || c == "sample_seconds") continue;
-    if (c.size() > 3 && c.compare(c.size() - 3, 3, ":se") == 0) continue;
-    shown.push_back(c);
+    if (ends_with(c, ":se") || (ends_with(c, "_stderr") && has(c.substr(0, c.size() - 7)))) continue;
+    // A baseline goes with its metric: the data-vs-data value is the same at every point of most
+    // sweeps, and it is the metric's reference.
+    const std::string metric = is_baseline(c) ? c.substr(9) : c;
+    (same_in_every_row(summary.rows, metric) ? constant : shown).push_back(c);
   }
   bool any_failed = false;
   for (const auto& r : summary.rows) any_failed = any_failed || r.at("status") != "ok";
@@ -218,13 +240,19 @@ std::string summary_markdown(const Table& summary) {
     cells.push_back(r.at("seeds"));
     for (const auto& c : shown) {
       const auto m = r.find(c);
-      const auto se = r.find(c + ":se");
+      auto se = r.find(c + ":se");
+      if (se == r.end()) se = r.find(c + "_stderr");
       const auto mv = m == r.end() ? std::nullopt : number(m->second);
       if (!mv) cells.push_back(m == r.end() ? "" : cell(m->second));
       else cells.push_back(mean_pm_se(*mv, se == r.end() ? 0.0 : number(se->second).value_or(0.0)));
     }
     if (any_failed) cells.push_back(cell(r.at("status")));
     out += "| " + fmt::format("{}", fmt::join(cells, " | ")) + " |\n";
+  }
+  if (!constant.empty()) {
+    std::vector<std::string> same;
+    for (const auto& c : constant) same.push_back(header_of(c) + " = " + cell(summary.rows.front().at(c)));
+    out += fmt::format("\nSame in every row: {}.\n", fmt::join(same, ", "));
   }
   return out;
 }

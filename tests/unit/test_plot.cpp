@@ -21,6 +21,7 @@
 #include "../../framework/src/plot_figure.hpp"
 #include "sgm/host/output.hpp"
 #include "sgm/host/plot.hpp"
+#include "sgm/host/runner.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -399,6 +400,31 @@ TEST_CASE("sweep charts average seeds, prefer summary.csv, and fall back to bars
     CHECK(charts[0].series[0].y == std::vector<double>{0.1, 0.2});
     check_files(plot_sweep_dir(d));
   }
+}
+
+TEST_CASE("a metric's own standard error is its error bars, and settings it echoes are no chart",
+          "[plot][unit]") {
+  // sw reports sw2, sw2_stderr and projections; one seed per point, so no ":se" over seeds.
+  const fs::path d = make_dir("plot_stderr");
+  const std::string table =
+      "point,sample.steps,status,nfe,sample_seconds,sw.projections,sw.sw2,sw.sw2_stderr,"
+      "baseline:sw.projections,baseline:sw.sw2,baseline:sw.sw2_stderr\n"
+      "0,10,ok,10,0.1,200,0.30,0.03,200,0.02,0.002\n"
+      "1,100,ok,100,0.5,200,0.05,0.01,200,0.02,0.002\n";
+  write(d / "sweep.csv", table);
+  const auto charts = sweep_charts(d);
+  REQUIRE(charts.size() == 1);
+  CHECK(charts[0].metric == "sw.sw2");
+  REQUIRE(charts[0].series.size() == 1);
+  CHECK(charts[0].series[0].se == std::vector<double>{0.03, 0.01});
+  // The summary table: sw2 with its own standard error as the ±, projections below the table.
+  sgm::host::write_sweep_summaries(d / "sweep.csv");
+  const std::string md = sgm::test::read_file(d / "summary.md");
+  INFO(md);
+  CHECK_THAT(md, Catch::StartsWith("| sample.steps | seeds | nfe | sw.sw2 | sw.sw2 (data vs data) |\n"));
+  CHECK_THAT(md, Catch::Contains("| 10 | 1 | 10 | 0.300 ± 0.030 | 0.0200 ± 0.0020 |"));
+  CHECK_THAT(md, Catch::Contains("\nSame in every row: sw.projections = 200, sw.projections (data vs data) = 200.\n"));
+  CHECK_THAT(md, !Catch::Contains("stderr"));
 }
 
 TEST_CASE("sgm plot writes a sweep's charts, a missing directory fails with a message", "[plot][integration]") {
