@@ -20,6 +20,7 @@
 
 #include "csv_table.hpp"
 #include "plot_figure.hpp"
+#include "sweep_table.hpp"
 #include "sgm/host/output.hpp"
 
 namespace sgm::host {
@@ -299,18 +300,13 @@ void append(std::vector<fs::path>& to, std::vector<fs::path> more) { to.insert(t
 // ---------------------------------------------------------------------------------------------
 // Sweep directories
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // report.* columns are labels that advance with a parameter, not parameters or metrics.
-bool is_label(std::string_view column) { return starts_with(column, "report."); }
+bool is_label(std::string_view column) { return column.starts_with("report."); }
 
 bool is_metric(std::string_view column) {
   static const std::set<std::string_view> kBookkeeping{"point", "status", "seeds", "nfe", "sample_seconds"};
-  return !kBookkeeping.contains(column) && !is_label(column) && !starts_with(column, "baseline:") &&
-         !ends_with(column, ":se");
+  return !kBookkeeping.contains(column) && !is_label(column) && !column.starts_with("baseline:") &&
+         !column.ends_with(":se");
 }
 
 /// A sweep table with its columns sorted by role, and the rows to plot.
@@ -347,7 +343,8 @@ SweepTable read_sweep(const fs::path& dir) {
   // column with one value at every drawn point (a setting the metric echoes, e.g. sw.projections).
   std::erase_if(s.metrics, [&](std::size_t c) {
     const std::string& name = t.header[c];
-    const bool own_stderr = ends_with(name, "_stderr") && t.column(name.substr(0, name.size() - 7));
+    const auto stderr_of = sweep_table::metric_of_stderr(name);
+    const bool own_stderr = stderr_of && t.column(*stderr_of);
     const bool constant = s.rows.size() > 1 && std::all_of(s.rows.begin(), s.rows.end(), [&](std::size_t r) {
                             return t.rows[r][c] == t.rows[s.rows.front()][c];
                           });
@@ -441,7 +438,7 @@ SweepChart chart_of(const SweepTable& s, std::size_t metric, std::optional<std::
   else chart.categories_axis = column_names(t, s.params);
   // Error bars: the standard error over seeds (summary.csv), else the metric's own.
   const auto se_over_seeds = t.column(chart.metric + ":se");
-  const auto se_column = se_over_seeds ? se_over_seeds : t.column(chart.metric + "_stderr");
+  const auto se_column = se_over_seeds ? se_over_seeds : t.column(chart.metric + sweep_table::kStderrSuffix);
   const auto baseline_column = t.column("baseline:" + chart.metric);
   // Line chart: keys are series labels, cells keyed by x. Bar chart: keys are categories, one
   // series, cells keyed by the category's index.

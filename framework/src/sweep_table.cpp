@@ -21,10 +21,6 @@ namespace {
 
 bool is_baseline(const std::string& column) { return column.rfind("baseline:", 0) == 0; }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 /// True when there are two rows or more and every one holds the same text in `column`.
 bool same_in_every_row(const std::vector<Row>& rows, const std::string& column) {
   if (rows.size() < 2 || !rows.front().count(column)) return false;
@@ -148,6 +144,12 @@ std::string json_rows(const std::vector<std::string>& cols, const std::vector<Ro
 
 }  // namespace
 
+std::optional<std::string> metric_of_stderr(const std::string& column) {
+  const std::string_view suffix = kStderrSuffix;
+  if (!column.ends_with(suffix) || column.size() == suffix.size()) return std::nullopt;
+  return column.substr(0, column.size() - suffix.size());
+}
+
 Table read(const fs::path& file) {
   const CsvTable csv = read_csv_table(file);
   if (csv.header.front() != "point")
@@ -209,7 +211,7 @@ std::string summary_markdown(const Table& summary) {
   for (const auto& c : all) {
     if (std::find(summary.lead.begin(), summary.lead.end(), c) != summary.lead.end()) continue;
     if (c == "seeds" || c == "status" || c == "sample_seconds") continue;
-    if (ends_with(c, ":se") || (ends_with(c, "_stderr") && has(c.substr(0, c.size() - 7)))) continue;
+    if (const auto m = metric_of_stderr(c); c.ends_with(":se") || (m && has(*m))) continue;
     // A baseline goes with its metric: the data-vs-data value is the same at every point of most
     // sweeps, and it is the metric's reference.
     const std::string metric = is_baseline(c) ? c.substr(9) : c;
@@ -241,7 +243,7 @@ std::string summary_markdown(const Table& summary) {
     for (const auto& c : shown) {
       const auto m = r.find(c);
       auto se = r.find(c + ":se");
-      if (se == r.end()) se = r.find(c + "_stderr");
+      if (se == r.end()) se = r.find(c + kStderrSuffix);
       const auto mv = m == r.end() ? std::nullopt : number(m->second);
       if (!mv) cells.push_back(m == r.end() ? "" : cell(m->second));
       else cells.push_back(mean_pm_se(*mv, se == r.end() ? 0.0 : number(se->second).value_or(0.0)));

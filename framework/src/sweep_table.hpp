@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct Table {
   std::vector<std::string> lead;  // "point" and the swept axes, in order
   std::vector<Row> rows;
 };
+
+/// A metric reports its own standard error beside it as "<metric>_stderr" (sw.sw2_stderr): the
+/// metric a column is that of, or none. Tables and charts use it as the metric's ± / error bars.
+inline constexpr const char* kStderrSuffix = "_stderr";
+std::optional<std::string> metric_of_stderr(const std::string& column);
 
 /// Read a sweep.csv (RFC 4180, csv_table.hpp). \throws Error with file:line for a malformed row.
 Table read(const std::filesystem::path& file);
